@@ -1,0 +1,194 @@
+/**
+ * The one configuration of the worker, the client and the scripts, read from the environment
+ * and validated with zod. Every problem is reported at once, one variable per line, and no
+ * secret value is ever echoed back.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** The address printed in the phone gateway's original page: a private host we must never call. */
+const FORBIDDEN_HOSTS = new Set(['172.20.109.105']);
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((value) => value === 'true' || value === '1');
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const baseUrl = (fallback: string) =>
+  z
+    .url({ message: 'must be an absolute http(s) URL' })
+    .default(fallback)
+    .refine((url) => /^https?:$/.test(new URL(url).protocol), { message: 'must use http or https' })
+    .refine((url) => !FORBIDDEN_HOSTS.has(new URL(url).hostname), {
+      message: 'points at the private address from the provider page, which must never be called',
+    })
+    .transform((url) => url.replace(/\/+$/, ''));
+
+const secret = z.string().min(1, { message: 'is required' });
+
+/** Environment variables, as named in the README and `.env.example`. */
+const environmentSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  KYC_TASK_QUEUE: z.string().min(1).default('kyc'),
+  KYC_ALLOW_REMOTE_PROVIDERS: booleanFlag,
+  KYC_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  PROVIDER_TIMEOUT_MS: positiveInt(10_000),
+
+  BANK_BASE_URL: baseUrl('http://127.0.0.1:7301'),
+  BANK_API_CLIENT_KEY: secret,
+  BANK_PRIVATE_KEY_PEM: z.string().optional(),
+  BANK_PRIVATE_KEY_FILE: z.string().optional(),
+
+  ESIGN_BASE_URL: baseUrl('http://127.0.0.1:7302'),
+  ESIGN_APP_ID: secret,
+  ESIGN_APP_SECRET: secret,
+  ESIGN_AUTH_MODE: z.enum(['signature', 'token']).default('signature'),
+  /** Where the platform should call back when a flow ends (the worker's callback receiver, as the platform reaches it). */
+  ESIGN_NOTIFY_URL: z.url({ message: 'must be an absolute URL' }).optional(),
+  CALLBACK_LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
+  CALLBACK_LISTEN_PORT: z.coerce.number().int().min(0).max(65535).default(7310),
+  CALLBACK_MAX_BODY_BYTES: positiveInt(64 * 1024),
+  CALLBACK_TIMESTAMP_TOLERANCE_MS: positiveInt(15 * 60 * 1000),
+
+  PHONE_BASE_URL: baseUrl('http://127.0.0.1:7303'),
+  PHONE_TOKEN: secret,
+  PHONE_RATE_PER_SECOND: z.coerce.number().positive().default(20),
+});
+
+export type Environment = z.input<typeof environmentSchema>;
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+export interface BankConfig {
+  baseUrl: string;
+  apiClientKey: string;
+  privateKeyPem: string;
+  timeoutMs: number;
+}
+
+export interface EsignConfig {
+  baseUrl: string;
+  appId: string;
+  appSecret: string;
+  authMode: 'signature' | 'token';
+  notifyUrl?: string;
+  timeoutMs: number;
+}
+
+export interface CallbackReceiverConfig {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  timestampToleranceMs: number;
+  appSecret: string;
+}
+
+export interface PhoneConfig {
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+  ratePerSecond: number;
+}
+
+export interface Config {
+  temporal: TemporalConfig;
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  bank: BankConfig;
+  esign: EsignConfig;
+  callbacks: CallbackReceiverConfig;
+  phone: PhoneConfig;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+/** Only the Temporal connection: what the client needs, without any provider secret. */
+export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  const schema = environmentSchema.pick({ TEMPORAL_ADDRESS: true, TEMPORAL_NAMESPACE: true, KYC_TASK_QUEUE: true });
+  const result = schema.safeParse(env);
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return {
+    address: result.data.TEMPORAL_ADDRESS,
+    namespace: result.data.TEMPORAL_NAMESPACE,
+    taskQueue: result.data.KYC_TASK_QUEUE,
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = environmentSchema.safeParse(env);
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (!result.success) throw new ConfigError(problems);
+  const e = result.data;
+
+  let privateKeyPem = e.BANK_PRIVATE_KEY_PEM;
+  if (!privateKeyPem && e.BANK_PRIVATE_KEY_FILE) {
+    try {
+      privateKeyPem = readFileSync(e.BANK_PRIVATE_KEY_FILE, 'utf8');
+    } catch {
+      problems.push('BANK_PRIVATE_KEY_FILE: cannot be read');
+    }
+  }
+  if (!privateKeyPem && !e.BANK_PRIVATE_KEY_FILE) {
+    problems.push('BANK_PRIVATE_KEY_PEM: is required (or set BANK_PRIVATE_KEY_FILE to a PEM file)');
+  } else if (privateKeyPem && !privateKeyPem.includes('PRIVATE KEY-----')) {
+    problems.push('BANK_PRIVATE_KEY_PEM: is not a PEM private key');
+  }
+  if (!e.KYC_ALLOW_REMOTE_PROVIDERS) {
+    for (const name of ['BANK_BASE_URL', 'ESIGN_BASE_URL', 'PHONE_BASE_URL'] as const) {
+      if (!isLoopbackUrl(e[name])) {
+        problems.push(`${name}: is not a loopback address; set KYC_ALLOW_REMOTE_PROVIDERS=true to call a real provider`);
+      }
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.KYC_TASK_QUEUE },
+    logLevel: e.KYC_LOG_LEVEL,
+    bank: {
+      baseUrl: e.BANK_BASE_URL,
+      apiClientKey: e.BANK_API_CLIENT_KEY,
+      privateKeyPem: privateKeyPem!,
+      timeoutMs: e.PROVIDER_TIMEOUT_MS,
+    },
+    esign: {
+      baseUrl: e.ESIGN_BASE_URL,
+      appId: e.ESIGN_APP_ID,
+      appSecret: e.ESIGN_APP_SECRET,
+      authMode: e.ESIGN_AUTH_MODE,
+      notifyUrl: e.ESIGN_NOTIFY_URL,
+      timeoutMs: e.PROVIDER_TIMEOUT_MS,
+    },
+    callbacks: {
+      host: e.CALLBACK_LISTEN_HOST,
+      port: e.CALLBACK_LISTEN_PORT,
+      maxBodyBytes: e.CALLBACK_MAX_BODY_BYTES,
+      timestampToleranceMs: e.CALLBACK_TIMESTAMP_TOLERANCE_MS,
+      appSecret: e.ESIGN_APP_SECRET,
+    },
+    phone: {
+      baseUrl: e.PHONE_BASE_URL,
+      token: e.PHONE_TOKEN,
+      timeoutMs: e.PROVIDER_TIMEOUT_MS,
+      ratePerSecond: e.PHONE_RATE_PER_SECOND,
+    },
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * Every custom search attribute the project uses, so the dev server launcher and the operator
+ * script register them all. Keys are defined in each flow's contracts module. Search attributes
+ * are not encrypted by a payload codec: they must never hold personal data.
+ */
+import type { SearchAttributePair } from '@temporalio/common';
+import { PHONE_CHECK_SEARCH_ATTRIBUTES } from './phone-check';
+import { DEVICE_APPROVAL_SEARCH_ATTRIBUTES } from './device-approval';
+import { IDENTITY_FLOW_SEARCH_ATTRIBUTES } from './identity-flow';
+
+export const ALL_SEARCH_ATTRIBUTES: ReadonlyArray<SearchAttributePair['key']> = [
+  ...PHONE_CHECK_SEARCH_ATTRIBUTES,
+  ...DEVICE_APPROVAL_SEARCH_ATTRIBUTES,
+  ...IDENTITY_FLOW_SEARCH_ATTRIBUTES,
+];

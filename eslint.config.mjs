@@ -1,0 +1,51 @@
+// Flat config: typed rules everywhere, plus a ban on Node built-ins in code the workflow bundle imports.
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+const nodeBuiltins = ['fs', 'fs/promises', 'path', 'os', 'http', 'https', 'net', 'crypto', 'child_process', 'worker_threads', 'process', 'dns', 'stream', 'url', 'util', 'timers'];
+const builtinBan = {
+  patterns: [{ group: ['node:*', ...nodeBuiltins], message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' }],
+  paths: [
+    { name: '@temporalio/activity', message: 'Workflows must not import activity code.' },
+    { name: '@temporalio/client', message: 'Workflows must not import the client.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'lib/**', 'coverage/**', 'test-output/**', '.data/**', '**/*.js', '**/*.mjs'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-deprecated': 'warn',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    // Everything the workflow bundle pulls in: workflows and the contracts they share.
+    files: ['workflows/**/*.ts', 'contracts/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', builtinBan] },
+  },
+  {
+    // Simulators are test/demo infrastructure: production code must never depend on them.
+    files: ['contracts/**/*.ts', 'providers/**/*.ts', 'workflows/**/*.ts', 'activities/**/*.ts', 'worker/**/*.ts', 'client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/simulators/**', '**/test/**'], message: 'Production code must not import simulators or tests.' }] }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts', 'contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { ...builtinBan, patterns: [...builtinBan.patterns, { group: ['**/simulators/**', '**/test/**', '**/providers/**', '**/activities/**'], message: 'Workflow code imports only contracts and the workflow SDK.' }] }],
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/unbound-method': 'off' },
+  },
+);

@@ -1,0 +1,16 @@
+/** What each flow's demo step gets from the demo orchestrator (`scripts/demo.ts`). */
+import type { Client } from '@temporalio/client';
+import type { SimulatorControl } from '../../simulators/framework/control-client';
+
+export interface DemoContext {
+  client: Client;
+  taskQueue: string;
+  namespace: string;
+  /** Base URL of the Temporal UI, e.g. http://127.0.0.1:8233 */
+  uiUrl: string;
+  controls: { bank: SimulatorControl; esign: SimulatorControl; phone: SimulatorControl };
+  /** Prints one line of the demo's narration (never personal data). */
+  say(line: string): void;
+  /** A link to one workflow run in the Temporal UI. */
+  workflowLink(workflowId: string): string;
+}

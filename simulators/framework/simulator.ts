@@ -1,0 +1,144 @@
+/**
+ * A provider simulator: a Fastify server on loopback with per-route call counters, fault
+ * injection and a control API under `/__control` that tests and the demo drive.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FaultTable, faultRuleSchema, type FaultKind } from './faults';
+
+export const CONTROL_PREFIX = '/__control';
+
+/** Handlers the framework applies before the route runs; `busy` is left to the route itself. */
+const GENERIC_FAULTS: readonly FaultKind[] = ['status', 'delay', 'malformed', 'rateLimit', 'drop'];
+
+export interface SimulatorContext {
+  readonly faults: FaultTable;
+  /** Named counters (e.g. `billedCalls`), reported by `GET /__control/stats`. */
+  readonly counters: Map<string, number>;
+  count(name: string, by?: number): void;
+  /** Takes a route-specific fault (such as `busy`) for the request's route, if one is pending. */
+  takeFault(request: FastifyRequest, kind: FaultKind): boolean;
+  /** Called by `POST /__control/reset` after faults and counters are cleared. */
+  onReset(hook: () => void): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sim: SimulatorContext;
+  }
+}
+
+export function routeKey(request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? request.url}`;
+}
+
+export interface RunningSimulator {
+  name: string;
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export interface SimulatorOptions {
+  name: string;
+  host?: string;
+  port?: number;
+  bodyLimit?: number;
+  /** Registers the provider's routes and its own control routes. */
+  register(app: FastifyInstance): void | Promise<void>;
+}
+
+function createContext(): SimulatorContext & { resetHooks: Array<() => void> } {
+  const faults = new FaultTable();
+  const counters = new Map<string, number>();
+  const resetHooks: Array<() => void> = [];
+  return {
+    faults,
+    counters,
+    resetHooks,
+    count(name, by = 1) {
+      counters.set(name, (counters.get(name) ?? 0) + by);
+    },
+    takeFault(request, kind) {
+      return faults.take(routeKey(request), [kind]) !== undefined;
+    },
+    onReset(hook) {
+      resetHooks.push(hook);
+    },
+  };
+}
+
+async function applyGenericFault(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const rule = app.sim.faults.take(routeKey(request), GENERIC_FAULTS);
+  if (!rule) return;
+  app.sim.count(`faults:${rule.kind}`);
+  switch (rule.kind) {
+    case 'delay':
+      await sleep(rule.delayMs ?? 30_000);
+      return;
+    case 'status':
+      await reply
+        .code(rule.status ?? 500)
+        .type('application/json')
+        .send(rule.body ?? { error: 'injected fault' });
+      return;
+    case 'malformed':
+      await reply.code(200).type('application/json').send('{"truncated": ');
+      return;
+    case 'rateLimit':
+      await reply
+        .code(429)
+        .header('retry-after', String(rule.retryAfterSeconds ?? 1))
+        .type('application/json')
+        .send({ error: 'rate limited' });
+      return;
+    case 'drop':
+      // Closes the connection with no answer, as a crashed upstream would.
+      request.raw.socket.destroy();
+      return;
+    default:
+      return;
+  }
+}
+
+export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1024 * 1024 });
+  const context = createContext();
+  app.decorate('sim', context);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith(CONTROL_PREFIX)) return;
+    app.sim.count(`calls:${routeKey(request)}`);
+    await applyGenericFault(app, request, reply);
+  });
+
+  app.post(`${CONTROL_PREFIX}/faults`, async (request, reply) => {
+    const parsed = faultRuleSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues });
+    app.sim.faults.add(parsed.data);
+    return reply.code(204).send();
+  });
+  app.delete(`${CONTROL_PREFIX}/faults`, async (_request, reply) => {
+    app.sim.faults.clear();
+    return reply.code(204).send();
+  });
+  app.get(`${CONTROL_PREFIX}/stats`, async () => ({
+    counters: Object.fromEntries(app.sim.counters),
+    pendingFaults: app.sim.faults.pending(),
+  }));
+  app.post(`${CONTROL_PREFIX}/reset`, async (_request, reply) => {
+    app.sim.faults.clear();
+    app.sim.counters.clear();
+    for (const hook of context.resetHooks) hook();
+    return reply.code(204).send();
+  });
+
+  await options.register(app);
+  const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  return {
+    name: options.name,
+    url: address.replace('[::1]', '127.0.0.1'),
+    app,
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The worker process: validated configuration in, Temporal workers and the e-signature callback
+ * receiver out. SIGINT/SIGTERM drain the workers (the SDK's Runtime handles the signals), then
+ * the receiver and connections close.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { ConfigError, loadConfig } from '../common/config';
+import { startCallbackReceiver } from './callback-receiver';
+import { createWorkers } from './workers';
+
+export const WORKER_READY_LINE = 'kyc worker ready';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  Runtime.install({
+    logger: new DefaultLogger(config.logLevel),
+    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  try {
+    const workers = await createWorkers({
+      connection,
+      config,
+      workflowBundlePath: process.env.KYC_WORKFLOW_BUNDLE || undefined,
+    });
+    const receiver = await startCallbackReceiver({ config: config.callbacks, client });
+    console.log(
+      `${WORKER_READY_LINE}: task queue ${config.temporal.taskQueue} on ${config.temporal.address}, callbacks on ${receiver.url}`,
+    );
+    try {
+      await Promise.all(workers.map((worker) => worker.run()));
+    } finally {
+      await receiver.close();
+    }
+  } finally {
+    await clientConnection.close();
+    await connection.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+/**
+ * Builds the worker process's Temporal workers from a validated configuration. The worker entry
+ * point and the integration tests both use this, so tests run exactly the production wiring.
+ *
+ * Two task queues: the main one runs workflows and the bank and e-signature activities; the
+ * phone gateway's activity runs on its own queue so the gateway's rate limit is enforced by
+ * Temporal across every worker (`maxTaskQueueActivitiesPerSecond`).
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Config } from '../common/config';
+import { phoneGatewayTaskQueue } from '../contracts/phone-check';
+import { createDeviceApprovalActivities, createIdentityFlowActivities, createPhoneCheckActivities } from '../activities';
+import { PhoneGatewayClient } from '../providers/phone-gateway';
+import { BankDeviceClient } from '../providers/bank-device';
+import { EsignClient } from '../providers/esign';
+
+export interface WorkerSetOptions {
+  connection: NativeConnection;
+  config: Config;
+  /** A prebuilt bundle (tests build one once); otherwise the workflows are bundled from source. */
+  workflowBundlePath?: string;
+  /** Extra options for the main worker, e.g. a shorter shutdown grace time in tests. */
+  overrides?: Partial<WorkerOptions>;
+}
+
+export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
+  const { connection, config } = options;
+  const bank = new BankDeviceClient(config.bank);
+  const esign = new EsignClient(config.esign);
+  const phoneGateway = new PhoneGatewayClient(config.phone);
+
+  const workflowSource = options.workflowBundlePath
+    ? { workflowBundle: { codePath: options.workflowBundlePath } }
+    : { workflowsPath: require.resolve('../workflows') };
+
+  const main = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...workflowSource,
+    activities: { ...createDeviceApprovalActivities(bank), ...createIdentityFlowActivities(esign) },
+    ...options.overrides,
+  });
+  const phone = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: phoneGatewayTaskQueue(config.temporal.taskQueue),
+    activities: createPhoneCheckActivities(phoneGateway),
+    maxTaskQueueActivitiesPerSecond: config.phone.ratePerSecond,
+    ...(options.overrides?.shutdownGraceTime ? { shutdownGraceTime: options.overrides.shutdownGraceTime } : {}),
+  });
+  return [main, phone];
+}

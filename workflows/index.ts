@@ -1,0 +1,4 @@
+// The workflow bundle's entry point: every workflow type the worker registers.
+export * from './phone-check';
+export * from './device-approval';
+export * from './identity-flow';
