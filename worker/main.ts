@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from '../common/config';
 import { startCallbackReceiver } from './callback-receiver';
 import { createWorkers } from './workers';
 
-export const WORKER_READY_LINE = 'kyc worker ready';
+import { WORKER_READY_LINE } from './ready';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -21,22 +21,20 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  // A failure here ends the process (main's catch): there is nothing to drain yet.
+  const workers = await createWorkers({
+    connection,
+    config,
+    workflowBundlePath: process.env.KYC_WORKFLOW_BUNDLE || undefined,
+  });
+  const receiver = await startCallbackReceiver({ config: config.callbacks, client });
+  console.log(
+    `${WORKER_READY_LINE}: task queue ${config.temporal.taskQueue} on ${config.temporal.address}, callbacks on ${receiver.url}`,
+  );
   try {
-    const workers = await createWorkers({
-      connection,
-      config,
-      workflowBundlePath: process.env.KYC_WORKFLOW_BUNDLE || undefined,
-    });
-    const receiver = await startCallbackReceiver({ config: config.callbacks, client });
-    console.log(
-      `${WORKER_READY_LINE}: task queue ${config.temporal.taskQueue} on ${config.temporal.address}, callbacks on ${receiver.url}`,
-    );
-    try {
-      await Promise.all(workers.map((worker) => worker.run()));
-    } finally {
-      await receiver.close();
-    }
+    await Promise.all(workers.map((worker) => worker.run()));
   } finally {
+    await receiver.close();
     await clientConnection.close();
     await connection.close();
   }

@@ -1,0 +1,126 @@
+/**
+ * Starts `temporal server start-dev` on loopback with the project's search attributes, waits
+ * until it answers, and stops it cleanly. With a db file the server's state survives restarts
+ * (approvals last days); without one it lives in memory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import { ALL_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
+import { freePort } from './free-port';
+
+const CLI_TYPE_NAMES: Record<string, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+export function searchAttributeFlags(keys: ReadonlyArray<SearchAttributePair['key']> = ALL_SEARCH_ATTRIBUTES): string[] {
+  return keys.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type] ?? key.type}`]);
+}
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** Persist state here; omit for an in-memory server. */
+  dbFile?: string;
+  ip?: string;
+  /** gRPC port; a free one when omitted. */
+  port?: number;
+  /** UI port; the UI is off (headless) when omitted. */
+  uiPort?: number;
+  namespace?: string;
+  /** The server's own output goes here (it is noisy); discarded when omitted. */
+  logFile?: string;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  port: number;
+  uiUrl?: string;
+  namespace: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function waitForServer(address: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (!isAlive()) throw new Error(`the Temporal dev server exited before it answered on ${address}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+      await sleep(250);
+    }
+  }
+  throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const ip = options.ip ?? '127.0.0.1';
+  const port = options.port ?? (await freePort());
+  const namespace = options.namespace ?? 'default';
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'warn'];
+  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+  if (options.dbFile) {
+    mkdirSync(dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  if (options.uiPort) args.push('--ui-ip', ip, '--ui-port', String(options.uiPort));
+  else args.push('--headless');
+  if (namespace !== 'default') args.push('--namespace', namespace);
+  args.push(...searchAttributeFlags());
+
+  let output: NodeJS.WritableStream | undefined;
+  if (options.logFile) {
+    mkdirSync(dirname(options.logFile), { recursive: true });
+    output = createWriteStream(options.logFile, { flags: 'a' });
+  }
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', output ? 'pipe' : 'ignore', output ? 'pipe' : 'ignore'] });
+  if (output) {
+    child.stdout?.pipe(output);
+    child.stderr?.pipe(output);
+  }
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+
+  const address = `${ip}:${port}`;
+  try {
+    await waitForServer(address, options.startTimeoutMs ?? 60_000, () => !exited);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+
+  return {
+    address,
+    port,
+    namespace,
+    uiUrl: options.uiPort ? `http://${ip}:${options.uiPort}` : undefined,
+    process: child,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const killed = await Promise.race([exitPromise.then(() => true), sleep(10_000).then(() => false)]);
+      if (!killed) {
+        child.kill('SIGKILL');
+        await exitPromise;
+      }
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Starts one real Temporal dev server for the whole run (or uses TEMPORAL_ADDRESS when given),
+ * registers the search attributes, and bundles the workflows once for every test worker.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startDevServer, type DevServer } from '../../scripts/lib/dev-server';
+import { freePort } from '../../scripts/lib/free-port';
+import { registerSearchAttributes } from '../../scripts/lib/register-search-attributes';
+import { resolveTemporalCli } from '../../scripts/lib/temporal-cli';
+import { HARNESS_FILE, TEST_OUTPUT_DIR, type HarnessInfo } from './harness-info';
+
+declare global {
+  var __KYC_DEV_SERVER__: DevServer | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  mkdirSync(TEST_OUTPUT_DIR, { recursive: true });
+  const cliPath = resolveTemporalCli();
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+
+  let temporalAddress = process.env.TEMPORAL_ADDRESS;
+  let uiUrl: string | undefined;
+  if (temporalAddress) {
+    const connection = await Connection.connect({ address: temporalAddress });
+    try {
+      await registerSearchAttributes(connection, namespace);
+    } finally {
+      await connection.close();
+    }
+  } else {
+    const server = await startDevServer({
+      cliPath,
+      namespace,
+      // The UI is on so the browser test can look at it; CI has no one watching, but the test still checks it.
+      uiPort: await freePort(),
+      logFile: join(TEST_OUTPUT_DIR, 'temporal-dev-server.log'),
+    });
+    globalThis.__KYC_DEV_SERVER__ = server;
+    temporalAddress = server.address;
+    uiUrl = server.uiUrl;
+  }
+
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
+  const workflowBundlePath = join(TEST_OUTPUT_DIR, 'workflow-bundle.js');
+  writeFileSync(workflowBundlePath, code);
+
+  const info: HarnessInfo = { temporalAddress, namespace, cliPath, uiUrl, workflowBundlePath };
+  writeFileSync(HARNESS_FILE, JSON.stringify(info, null, 2));
+  process.env.KYC_HARNESS_FILE = HARNESS_FILE;
+}

@@ -1,0 +1,6 @@
+export { startTestStack, spawnWorkerProcess, uniqueId, CALLBACK_PATH } from './stack';
+export type { TestStack, TestStackOptions, WorkerProcess } from './stack';
+export { harnessInfo } from './harness-info';
+export type { HarnessInfo } from './harness-info';
+export { startDevServer } from '../../scripts/lib/dev-server';
+export type { DevServer } from '../../scripts/lib/dev-server';

@@ -1,0 +1,162 @@
+/**
+ * A test file's own stack on the shared dev server: fresh simulators (so fault rules and counters
+ * are isolated per file), a unique task queue, the production worker wiring in-process (or a
+ * worker child process that a test can kill), the callback receiver, and a Temporal client.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { loadConfig, type Config } from '../../common/config';
+import { createDevCredentials, type DevCredentials } from '../../scripts/lib/dev-credentials';
+import { freePort } from '../../scripts/lib/free-port';
+import { startAllSimulators, type RunningSimulators } from '../../simulators/main';
+import { startCallbackReceiver, type CallbackReceiver } from '../../worker/callback-receiver';
+import { WORKER_READY_LINE } from '../../worker/ready';
+import { createWorkers } from '../../worker/workers';
+import { harnessInfo } from './harness-info';
+
+/** The path the callback receiver serves; the e-signature simulator posts callbacks there. */
+export const CALLBACK_PATH = '/callbacks/esign';
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+let runtimeInstalled = false;
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier test file in this jest worker process.
+  }
+}
+
+export interface TestStackOptions {
+  /** Run the workers and the callback receiver in this process (default true). */
+  workers?: boolean;
+  /** Overrides of the worker's environment (the simulators keep the generated credentials). */
+  env?: Record<string, string>;
+  taskQueue?: string;
+}
+
+export interface TestStack {
+  client: Client;
+  taskQueue: string;
+  config: Config;
+  /** The worker's whole environment: what `spawnWorkerProcess` passes to a child worker. */
+  env: Record<string, string>;
+  credentials: DevCredentials;
+  simulators: RunningSimulators;
+  /** The callback receiver's base URL (in-process receiver, or the one a spawned worker will open). */
+  callbackUrl: string;
+  shutdown(): Promise<void>;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  installQuietRuntime();
+  const info = harnessInfo();
+  const taskQueue = options.taskQueue ?? uniqueId('tq');
+  const credentials = await createDevCredentials();
+  const callbackPort = await freePort();
+  const callbackUrl = `http://127.0.0.1:${callbackPort}`;
+  const simulators = await startAllSimulators({ credentials, defaultNotifyUrl: `${callbackUrl}${CALLBACK_PATH}` });
+
+  const env: Record<string, string> = {
+    TEMPORAL_ADDRESS: info.temporalAddress,
+    TEMPORAL_NAMESPACE: info.namespace,
+    KYC_TASK_QUEUE: taskQueue,
+    KYC_LOG_LEVEL: 'WARN',
+    CALLBACK_LISTEN_HOST: '127.0.0.1',
+    CALLBACK_LISTEN_PORT: String(callbackPort),
+    ESIGN_NOTIFY_URL: `${callbackUrl}${CALLBACK_PATH}`,
+    ...simulators.workerEnv,
+    ...options.env,
+  };
+  const config = loadConfig(env);
+
+  const clientConnection = await Connection.connect({ address: info.temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: info.namespace });
+
+  let workers: Worker[] = [];
+  let running: Promise<unknown> = Promise.resolve();
+  let receiver: CallbackReceiver | undefined;
+  let workerConnection: NativeConnection | undefined;
+  if (options.workers !== false) {
+    workerConnection = await NativeConnection.connect({ address: info.temporalAddress });
+    workers = await createWorkers({
+      connection: workerConnection,
+      config,
+      workflowBundlePath: info.workflowBundlePath,
+      overrides: { shutdownGraceTime: '1s' },
+    });
+    running = Promise.all(workers.map((worker) => worker.run()));
+    receiver = await startCallbackReceiver({ config: config.callbacks, client });
+  }
+
+  return {
+    client,
+    taskQueue,
+    config,
+    env,
+    credentials,
+    simulators,
+    callbackUrl,
+    async shutdown() {
+      await receiver?.close();
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await workerConnection?.close();
+      await clientConnection.close();
+      await simulators.close();
+    },
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything the worker printed, for assertions that no personal data was logged. */
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Runs `worker/main.ts` as a child process with the stack's environment; resolves once it is ready. */
+export async function spawnWorkerProcess(stack: TestStack, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+  const info = harnessInfo();
+  const root = join(__dirname, '..', '..');
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(root, 'worker', 'main.ts')], {
+    cwd: root,
+    env: { ...process.env, ...stack.env, KYC_WORKFLOW_BUNDLE: info.workflowBundlePath, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker process not ready after 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(WORKER_READY_LINE)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker process exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+  return {
+    child,
+    output: () => output,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
