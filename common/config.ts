@@ -23,17 +23,24 @@ const booleanFlag = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+function hostnameOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
 const baseUrl = (fallback: string) =>
   z
-    .url({ message: 'must be an absolute http(s) URL' })
+    .url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' })
     .default(fallback)
-    .refine((url) => /^https?:$/.test(new URL(url).protocol), { message: 'must use http or https' })
-    .refine((url) => !FORBIDDEN_HOSTS.has(new URL(url).hostname), {
+    .refine((url) => !FORBIDDEN_HOSTS.has(hostnameOf(url)), {
       message: 'points at the private address from the provider page, which must never be called',
     })
     .transform((url) => url.replace(/\/+$/, ''));
 
-const secret = z.string().min(1, { message: 'is required' });
+const secret = z.string({ error: 'is required' }).min(1, { message: 'is required' });
 
 /** Environment variables, as named in the README and `.env.example`. */
 const environmentSchema = z.object({
@@ -46,8 +53,8 @@ const environmentSchema = z.object({
 
   BANK_BASE_URL: baseUrl('http://127.0.0.1:7301'),
   BANK_API_CLIENT_KEY: secret,
+  /** PEM text of the ES512 (P-521) private key; or BANK_PRIVATE_KEY_FILE. */
   BANK_PRIVATE_KEY_PEM: z.string().optional(),
-  BANK_PRIVATE_KEY_FILE: z.string().optional(),
 
   ESIGN_BASE_URL: baseUrl('http://127.0.0.1:7302'),
   ESIGN_APP_ID: secret,
@@ -132,29 +139,49 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
   };
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = environmentSchema.safeParse(env);
-  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  if (!result.success) throw new ConfigError(problems);
-  const e = result.data;
+/** Secrets that may instead be given as a file path in `<NAME>_FILE` (Docker and Kubernetes secrets). */
+const SECRET_FILE_VARIABLES: Record<string, string> = {
+  BANK_API_CLIENT_KEY: 'BANK_API_CLIENT_KEY_FILE',
+  BANK_PRIVATE_KEY_PEM: 'BANK_PRIVATE_KEY_FILE',
+  ESIGN_APP_ID: 'ESIGN_APP_ID_FILE',
+  ESIGN_APP_SECRET: 'ESIGN_APP_SECRET_FILE',
+  PHONE_TOKEN: 'PHONE_TOKEN_FILE',
+};
 
-  let privateKeyPem = e.BANK_PRIVATE_KEY_PEM;
-  if (!privateKeyPem && e.BANK_PRIVATE_KEY_FILE) {
+function readSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): NodeJS.ProcessEnv {
+  const resolved: NodeJS.ProcessEnv = { ...env };
+  for (const [name, fileVariable] of Object.entries(SECRET_FILE_VARIABLES)) {
+    const file = env[fileVariable];
+    if (env[name] || !file) continue;
     try {
-      privateKeyPem = readFileSync(e.BANK_PRIVATE_KEY_FILE, 'utf8');
+      resolved[name] = readFileSync(file, 'utf8').trim();
     } catch {
-      problems.push('BANK_PRIVATE_KEY_FILE: cannot be read');
+      problems.push(`${fileVariable}: cannot read ${file}`);
     }
   }
-  if (!privateKeyPem && !e.BANK_PRIVATE_KEY_FILE) {
+  return resolved;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const resolvedEnv = readSecretFiles(env, problems);
+  const result = environmentSchema.safeParse(resolvedEnv);
+  if (!result.success) problems.push(...result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+
+  const privateKeyPem = resolvedEnv.BANK_PRIVATE_KEY_PEM;
+  if (!privateKeyPem) {
     problems.push('BANK_PRIVATE_KEY_PEM: is required (or set BANK_PRIVATE_KEY_FILE to a PEM file)');
-  } else if (privateKeyPem && !privateKeyPem.includes('PRIVATE KEY-----')) {
+  } else if (!privateKeyPem.includes('PRIVATE KEY-----')) {
     problems.push('BANK_PRIVATE_KEY_PEM: is not a PEM private key');
   }
+  if (!result.success || !privateKeyPem) throw new ConfigError(problems);
+  const e = result.data;
   if (!e.KYC_ALLOW_REMOTE_PROVIDERS) {
     for (const name of ['BANK_BASE_URL', 'ESIGN_BASE_URL', 'PHONE_BASE_URL'] as const) {
       if (!isLoopbackUrl(e[name])) {
-        problems.push(`${name}: is not a loopback address; set KYC_ALLOW_REMOTE_PROVIDERS=true to call a real provider`);
+        problems.push(
+          `${name}: is not a loopback address; set KYC_ALLOW_REMOTE_PROVIDERS=true to call a real provider`,
+        );
       }
     }
   }
@@ -166,7 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bank: {
       baseUrl: e.BANK_BASE_URL,
       apiClientKey: e.BANK_API_CLIENT_KEY,
-      privateKeyPem: privateKeyPem!,
+      privateKeyPem,
       timeoutMs: e.PROVIDER_TIMEOUT_MS,
     },
     esign: {

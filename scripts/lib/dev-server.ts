@@ -116,7 +116,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');
-      const killed = await Promise.race([exitPromise.then(() => true), sleep(10_000).then(() => false)]);
+      const giveUp = new AbortController();
+      const killed = await Promise.race([
+        exitPromise.then(() => true),
+        sleep(10_000, false, { signal: giveUp.signal }).catch(() => false),
+      ]);
+      giveUp.abort();
       if (!killed) {
         child.kill('SIGKILL');
         await exitPromise;

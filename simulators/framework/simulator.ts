@@ -122,7 +122,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     app.sim.faults.clear();
     return reply.code(204).send();
   });
-  app.get(`${CONTROL_PREFIX}/stats`, async () => ({
+  app.get(`${CONTROL_PREFIX}/stats`, () => ({
     counters: Object.fromEntries(app.sim.counters),
     pendingFaults: app.sim.faults.pending(),
   }));
