@@ -39,9 +39,25 @@ export default tseslint.config(
     },
   },
   {
+    // Workflow code imports only contracts and the workflow SDK; activity signatures come in as types.
     files: ['workflows/**/*.ts', 'contracts/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { ...builtinBan, patterns: [...builtinBan.patterns, { group: ['**/simulators/**', '**/test/**', '**/providers/**', '**/activities/**'], message: 'Workflow code imports only contracts and the workflow SDK.' }] }],
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: builtinBan.paths,
+          patterns: [
+            ...builtinBan.patterns,
+            { group: ['**/simulators/**', '**/test/**'], message: 'Workflow code must not import simulators or tests.' },
+            {
+              group: ['**/providers/**', '**/providers', '**/activities/**', '**/activities'],
+              allowTypeImports: true,
+              message: 'Workflows reach providers only through activities (type imports allowed).',
+            },
+          ],
+        },
+      ],
     },
   },
   {
