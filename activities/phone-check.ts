@@ -1,0 +1,58 @@
+/**
+ * The phone check's one activity: a single gateway call. Final answers (billed or not) return as
+ * results and are never thrown, so Temporal never repeats a billed call; everything else becomes
+ * an `ApplicationFailure` whose type and retryability come from the gateway's error table.
+ */
+import { Context, log } from '@temporalio/activity';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import {
+  PHONE_GATEWAY_FAILURE,
+  phoneFactorsSchema,
+  type PhoneCheckResult,
+  type PhoneFactors,
+} from '../contracts/phone-check';
+import { parseInputOrFail } from '../contracts/validation';
+import { PhoneGatewayError, type PhoneGatewayClient } from '../providers/phone-gateway';
+
+/** Waiting is the expected answer to these: keep them out of error logs and metrics. */
+const BENIGN_FAILURES: ReadonlySet<string> = new Set([PHONE_GATEWAY_FAILURE.busy, PHONE_GATEWAY_FAILURE.rateLimited]);
+
+export function toApplicationFailure(error: PhoneGatewayError): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: error.failureType,
+    message: error.message,
+    nonRetryable: !error.retryable,
+    details: [error.details],
+    ...(error.retryAfterMs ? { nextRetryDelay: error.retryAfterMs } : {}),
+    ...(BENIGN_FAILURES.has(error.failureType) ? { category: ApplicationFailureCategory.BENIGN } : {}),
+  });
+}
+
+export function createPhoneCheckActivities(client: PhoneGatewayClient) {
+  return {
+    async checkPhoneThreeFactors(factors: PhoneFactors): Promise<PhoneCheckResult> {
+      const checked = parseInputOrFail(phoneFactorsSchema, factors, 'phone check factors');
+      const { attempt } = Context.current().info;
+      try {
+        const result = await client.verify(checked, { signal: Context.current().cancellationSignal });
+        log.info('phone gateway answered', {
+          outcome: result.outcome,
+          resultCode: result.resultCode,
+          requestId: result.requestId,
+          traceNo: result.traceNo,
+          attempt,
+        });
+        return result;
+      } catch (error) {
+        if (!(error instanceof PhoneGatewayError)) throw error;
+        log.warn('phone gateway call failed', {
+          failureType: error.failureType,
+          retryable: error.retryable,
+          attempt,
+          ...error.details,
+        });
+        throw toApplicationFailure(error);
+      }
+    },
+  };
+}

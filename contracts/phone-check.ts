@@ -1,0 +1,187 @@
+/**
+ * The phone three-factor check as the rest of the project sees it: its input, its typed results,
+ * its failure types, its search attribute, and how callers name and start it. Pure (zod and the
+ * Temporal common package only), so the workflow bundle, the activity, the client and the tests
+ * all share one definition.
+ */
+import {
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  defineSearchAttributeKey,
+  SearchAttributeType,
+  type SearchAttributePair,
+} from '@temporalio/common';
+import { z } from 'zod';
+import { chineseMobile, residentId } from './identifiers';
+import { parseInput } from './validation';
+
+export const PHONE_CHECK_WORKFLOW_TYPE = 'phoneCheckWorkflow';
+
+/** The phone gateway's activity runs on its own queue so the worker can rate-limit it across every process. */
+export const phoneGatewayTaskQueue = (taskQueue: string): string => `${taskQueue}-phone-gateway`;
+
+// ---------------------------------------------------------------------------------------------
+// Ids and start policies
+
+/**
+ * A caller's request id: what makes a repeated start the same check. Workflow ids are visible to
+ * every operator, so ids shaped like a phone, CPF or resident ID number are refused outright.
+ */
+export const phoneCheckRequestId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+    message: 'must be 1-128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+  })
+  .refine((value) => !/(^|\D)(\d{11}|\d{17}[\dXx])(\D|$)/.test(value), {
+    message: 'looks like a phone or document number; personal data must not be part of a workflow id',
+  });
+
+export const PHONE_CHECK_WORKFLOW_ID_PREFIX = 'phone-check/';
+
+/** `phone-check/<requestId>`; throws `InvalidInputError` for an unusable request id. */
+export function phoneCheckWorkflowId(requestId: string): string {
+  return `${PHONE_CHECK_WORKFLOW_ID_PREFIX}${parseInput(phoneCheckRequestId, requestId, 'phone check request id')}`;
+}
+
+/**
+ * How callers start a check. A start while the same check runs joins it (USE_EXISTING); a start
+ * after it completed is refused, because its answer was billed and must not be bought twice. A
+ * check that failed (no billed answer came back) may be started again under the same id.
+ */
+export const PHONE_CHECK_ID_CONFLICT_POLICY = WorkflowIdConflictPolicy.USE_EXISTING;
+export const PHONE_CHECK_ID_REUSE_POLICY = WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY;
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+/** A person's name as the carrier registered it: only emptiness and absurd lengths are refused here. */
+export const personName = z
+  .string()
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(64, { message: 'must be at most 64 characters' });
+
+/** The three factors the gateway compares. Personal data: never log them or put them in ids. */
+export const phoneFactorsSchema = z.strictObject({
+  phone: chineseMobile,
+  idCard: residentId,
+  name: personName,
+});
+
+/** Retry bounds of the gateway call; tests shrink them to milliseconds. */
+export const phoneCheckRetrySchema = z.strictObject({
+  initialIntervalMs: z.number().int().min(10).max(60_000).default(1_000),
+  maximumIntervalMs: z.number().int().min(10).max(600_000).default(60_000),
+  maximumAttempts: z.number().int().min(1).max(50).default(8),
+});
+
+export const phoneCheckInputSchema = z.strictObject({
+  ...phoneFactorsSchema.shape,
+  retry: phoneCheckRetrySchema.prefault({}),
+});
+
+export type PhoneFactors = z.output<typeof phoneFactorsSchema>;
+/** What a caller passes to the workflow. */
+export type PhoneCheckInput = z.input<typeof phoneCheckInputSchema>;
+export type PhoneCheckParsedInput = z.output<typeof phoneCheckInputSchema>;
+export type PhoneCheckRetry = z.output<typeof phoneCheckRetrySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+export const PHONE_CHECK_OUTCOMES = [
+  'VERIFIED',
+  'MISMATCH',
+  'INVALID_INPUT',
+  'NO_RECORD',
+  'DAILY_LIMIT',
+  'UNSUPPORTED_NUMBER',
+] as const;
+export type PhoneCheckOutcome = (typeof PHONE_CHECK_OUTCOMES)[number];
+
+/** Which factor the gateway refused for an INVALID_INPUT answer. */
+export type PhoneFactor = keyof PhoneFactors;
+
+export type Carrier = 'CHINA_MOBILE' | 'CHINA_TELECOM' | 'CHINA_UNICOM' | 'UNKNOWN';
+
+/** What identifies one gateway answer when reporting a problem to the gateway's owner. */
+export interface GatewayReference {
+  /** Upstream request id (`RequestId`). */
+  requestId: string;
+  /** The gateway's own id of the call (`traceNo`). */
+  traceNo: string;
+  /** The carrier as the gateway spelled it (`Isp`): "", 移动, 电信 or 联通. */
+  isp: string;
+  carrier: Carrier;
+  /** The gateway's description of the result, with anything resembling personal data removed. */
+  description: string;
+}
+
+interface Answer<O extends PhoneCheckOutcome, C extends number, B extends boolean> extends GatewayReference {
+  outcome: O;
+  /** The gateway's `Result` code. */
+  resultCode: C;
+  /** Whether the gateway charges for this answer (0 and -4): such a call is never repeated. */
+  billed: B;
+}
+
+export type PhoneCheckResult =
+  | Answer<'VERIFIED', 0, true>
+  | Answer<'MISMATCH', -4, true>
+  | (Answer<'INVALID_INPUT', -6 | -7 | -8, false> & { factor: PhoneFactor })
+  | Answer<'NO_RECORD', -9, false>
+  | Answer<'DAILY_LIMIT', -12, false>
+  | Answer<'UNSUPPORTED_NUMBER', -13, false>;
+
+// ---------------------------------------------------------------------------------------------
+// Failures (the ApplicationFailure types the activity throws)
+
+export const PHONE_GATEWAY_FAILURE = {
+  /** Result -11: the verification centre is busy. Retried with backoff. */
+  busy: 'PhoneGatewayBusy',
+  /** HTTP 429: retried after the gateway's Retry-After. */
+  rateLimited: 'PhoneGatewayRateLimited',
+  /** HTTP 5xx, a transient errcode, or no connection. Retried. */
+  unavailable: 'PhoneGatewayUnavailable',
+  /** No answer within the configured timeout. Retried. */
+  timeout: 'PhoneGatewayTimeout',
+  /** The token was refused: configuration, not retried. */
+  authRejected: 'PhoneGatewayAuthRejected',
+  /** Any other refusal of the request (other 4xx, unknown errcode). Not retried. */
+  rejected: 'PhoneGatewayRejected',
+  /** An answer that cannot be read. Not retried: it may have been billed. */
+  malformed: 'PhoneGatewayMalformedResponse',
+  /** A `Result` code outside the table. Not retried: it may have been billed. */
+  unknownResult: 'PhoneGatewayUnknownResult',
+} as const;
+export type PhoneGatewayFailureType = (typeof PHONE_GATEWAY_FAILURE)[keyof typeof PHONE_GATEWAY_FAILURE];
+
+export const PHONE_GATEWAY_RETRYABLE_FAILURES: ReadonlySet<PhoneGatewayFailureType> = new Set([
+  PHONE_GATEWAY_FAILURE.busy,
+  PHONE_GATEWAY_FAILURE.rateLimited,
+  PHONE_GATEWAY_FAILURE.unavailable,
+  PHONE_GATEWAY_FAILURE.timeout,
+]);
+
+/** Operator-facing facts about a failed gateway call; never personal data. */
+export interface PhoneGatewayFailureDetails {
+  httpStatus?: number;
+  errcode?: number;
+  resultCode?: string;
+  requestId?: string;
+  traceNo?: string;
+  /** The start of the raw body, with personal data removed. */
+  bodyExcerpt?: string;
+  /** Which fields of the body did not match the contract (paths only). */
+  problems?: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search attributes (not encrypted by any codec: outcome words only)
+
+export const PhoneCheckOutcomeKey = defineSearchAttributeKey('PhoneCheckOutcome', SearchAttributeType.KEYWORD);
+
+/** Values of `PhoneCheckOutcome`: a result's outcome, or how the check ended without one. */
+export type PhoneCheckOutcomeAttribute = PhoneCheckOutcome | 'INPUT_REJECTED' | 'FAILED';
+
+export const PHONE_CHECK_SEARCH_ATTRIBUTES: ReadonlyArray<SearchAttributePair['key']> = [PhoneCheckOutcomeKey];

@@ -1,0 +1,109 @@
+/**
+ * A local stand-in for the phone three-factor gateway (README section 3): the real route, the
+ * token check, the request validated with the client's own wire schema, answers chosen by the
+ * phone number (see outcomes.ts), and a `billedCalls` counter for answers 0 and -4.
+ *
+ * Control routes (besides the framework's):
+ *   PUT /__control/token  { token }  the gateway now accepts only this token (a rotated token);
+ *                                   `POST /__control/reset` restores the original one.
+ */
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { BILLED_RESULT_CODES, PHONE_VERIFICATION_PATH, gatewayRequestSchema } from '../../providers/phone-gateway';
+import { CONTROL_PREFIX, startSimulator, type RunningSimulator } from '../framework/simulator';
+import { BUSY_RESULT, DESCRIPTIONS, ispForPhone, resultForPhone } from './outcomes';
+
+export interface PhoneGatewaySimulatorOptions {
+  host?: string;
+  port?: number;
+  /** The token the gateway accepts in `Authorization`. */
+  token: string;
+}
+
+/** Errcodes of refused calls; the client's error table reads the same numbers. */
+export const SIMULATOR_ERRCODES = { badToken: 401, badRequest: 400 } as const;
+
+export function tokenMatches(header: string | string[] | undefined, expected: string): boolean {
+  if (typeof header !== 'string') return false;
+  const given = Buffer.from(header);
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/** A 19-digit id like the gateway's `traceNo`, unique within this process. */
+function traceNumbers(): () => string {
+  let sequence = 0;
+  return () => `${Date.now()}${String(++sequence % 1_000_000).padStart(6, '0')}`;
+}
+
+const tokenBody = z.object({ token: z.string().min(1) });
+
+export function registerPhoneGateway(app: FastifyInstance, originalToken: string): void {
+  let acceptedToken = originalToken;
+  const nextTraceNo = traceNumbers();
+  app.sim.onReset(() => {
+    acceptedToken = originalToken;
+  });
+
+  const answer = (reply: FastifyReply, result: number, isp: string) =>
+    reply.code(200).send({
+      errcode: 0,
+      errmsg: 'SUCCESS',
+      data: {
+        traceNo: nextTraceNo(),
+        status: 'success',
+        result: {
+          responseJson: {
+            Response: {
+              Result: String(result),
+              Description: DESCRIPTIONS[result] ?? '',
+              Isp: isp,
+              RequestId: randomUUID(),
+            },
+          },
+        },
+      },
+    });
+
+  app.post(PHONE_VERIFICATION_PATH, async (request, reply) => {
+    if (!tokenMatches(request.headers.authorization, acceptedToken)) {
+      app.sim.count('authRejected');
+      return reply
+        .code(401)
+        .send({ errcode: SIMULATOR_ERRCODES.badToken, errmsg: 'token invalid or expired', data: null });
+    }
+    const parsed = gatewayRequestSchema.safeParse(request.body);
+    if (!parsed.success) {
+      app.sim.count('badRequests');
+      // Field paths only, as a careful gateway would: the values are personal data.
+      const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(body)').join(', ');
+      return reply
+        .code(400)
+        .send({ errcode: SIMULATOR_ERRCODES.badRequest, errmsg: `invalid request: ${fields}`, data: null });
+    }
+    const phone = parsed.data.data.Phone;
+    const isp = ispForPhone(phone);
+    if (app.sim.takeFault(request, 'busy')) return answer(reply, BUSY_RESULT, isp);
+
+    const result = resultForPhone(phone);
+    if (BILLED_RESULT_CODES.has(String(result))) app.sim.count('billedCalls');
+    return answer(reply, result, isp);
+  });
+
+  app.put(`${CONTROL_PREFIX}/token`, async (request, reply) => {
+    const parsed = tokenBody.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: 'body must be { token: non-empty string }' });
+    acceptedToken = parsed.data.token;
+    return reply.code(204).send();
+  });
+}
+
+export function startPhoneGatewaySimulator(options: PhoneGatewaySimulatorOptions): Promise<RunningSimulator> {
+  return startSimulator({
+    name: 'phone-gateway',
+    host: options.host,
+    port: options.port,
+    register: (app) => registerPhoneGateway(app, options.token),
+  });
+}
