@@ -42,6 +42,11 @@ const baseUrl = (fallback: string) =>
 
 const secret = z.string({ error: 'is required' }).min(1, { message: 'is required' });
 
+const headerName = z
+  .string()
+  .regex(/^[\w-]+$/, { message: 'must be an HTTP header name' })
+  .optional();
+
 /** Environment variables, as named in the README and `.env.example`. */
 const environmentSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
@@ -66,6 +71,9 @@ const environmentSchema = z.object({
   CALLBACK_LISTEN_PORT: z.coerce.number().int().min(0).max(65535).default(7310),
   CALLBACK_MAX_BODY_BYTES: positiveInt(64 * 1024),
   CALLBACK_TIMESTAMP_TOLERANCE_MS: positiveInt(15 * 60 * 1000),
+  /** Callback header names, when the platform's differ from the defaults in providers/esign/callback-signature.ts. */
+  CALLBACK_SIGNATURE_HEADER: headerName,
+  CALLBACK_TIMESTAMP_HEADER: headerName,
 
   PHONE_BASE_URL: baseUrl('http://127.0.0.1:7303'),
   PHONE_TOKEN: secret,
@@ -102,6 +110,9 @@ export interface CallbackReceiverConfig {
   maxBodyBytes: number;
   timestampToleranceMs: number;
   appSecret: string;
+  /** Header names of the callback signature and timestamp; defaults in providers/esign/callback-signature.ts. */
+  signatureHeader?: string;
+  timestampHeader?: string;
 }
 
 export interface PhoneConfig {
@@ -210,6 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: e.CALLBACK_MAX_BODY_BYTES,
       timestampToleranceMs: e.CALLBACK_TIMESTAMP_TOLERANCE_MS,
       appSecret: e.ESIGN_APP_SECRET,
+      signatureHeader: e.CALLBACK_SIGNATURE_HEADER,
+      timestampHeader: e.CALLBACK_TIMESTAMP_HEADER,
     },
     phone: {
       baseUrl: e.PHONE_BASE_URL,
