@@ -1,0 +1,321 @@
+/**
+ * Device two-factor approval: asks the bank to create a device, then waits (durably, up to the
+ * policy's deadline) for the approver's token, delivered through the `submitToken` update.
+ *
+ *   CREATING → WAITING_FOR_TOKEN ⇄ VALIDATING → APPROVED      (liveness: CREATING → APPROVED)
+ *   final: REJECTED (bank refusal, with code), LOCKED (too many wrong tokens, ours or the bank's
+ *   OBD000099), EXPIRED (deadline), CANCELLED (`cancel` update; the device is disabled).
+ *
+ * Everything that calls the bank (creation, token checks, re-sends, disabling) runs one at a
+ * time through `serialized`, so a deadline or a cancel never interleaves with a token check in
+ * flight. Validators are synchronous and throw; handlers throw `ApplicationFailure`s only.
+ */
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
+import {
+  allHandlersFinished,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import {
+  APPROVAL_FAILURE,
+  approvalStateQuery,
+  bankFailureDetailsSchema,
+  cancelApprovalUpdate,
+  cancelArgsSchema,
+  DEVICE_APPROVAL_CONTACT_TYPE_KEY,
+  DEVICE_APPROVAL_INPUT_LABEL,
+  DEVICE_APPROVAL_STATUS_KEY,
+  deviceApprovalInputSchema,
+  deviceApprovalSearchAttributes,
+  isTerminalStatus,
+  resendTokenArgsSchema,
+  resendTokenUpdate,
+  submitTokenArgsSchema,
+  submitTokenUpdate,
+  type ApprovalRejection,
+  type CancelResult,
+  type DeviceApprovalActivities,
+  type DeviceApprovalInput,
+  type DeviceApprovalState,
+  type DeviceApprovalStatus,
+  type ResendTokenResult,
+  type SubmitTokenResult,
+} from '../contracts/device-approval';
+import { parseInputOrFail } from '../contracts/validation';
+
+/** A bank failure as the workflow sees it: transient ones (retries ran out) leave the approval open. */
+interface BankProblem extends ApprovalRejection {
+  transient: boolean;
+}
+
+function describeBankFailure(error: unknown): BankProblem {
+  if (!(error instanceof ActivityFailure)) throw error;
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure) {
+    const details = bankFailureDetailsSchema.safeParse(cause.details?.[0]);
+    return {
+      type: cause.type ?? 'ApplicationFailure',
+      code: details.success ? details.data.code : undefined,
+      message: cause.message,
+      transient: !cause.nonRetryable,
+    };
+  }
+  if (cause instanceof TimeoutFailure) {
+    return { type: 'BankTimeout', message: 'the bank call timed out on every attempt', transient: true };
+  }
+  return { type: 'BankCallFailed', message: error.message, transient: true };
+}
+
+function refuse(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** One-at-a-time execution of the steps that call the bank, in arrival order (replay-safe: plain promises). */
+function createSerializer(): <T>(step: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(step: () => Promise<T>): Promise<T> => {
+    const run = tail.then(step);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promise<DeviceApprovalState> {
+  const request = parseInputOrFail(deviceApprovalInputSchema, input, DEVICE_APPROVAL_INPUT_LABEL);
+  const { policy } = request;
+  const device = { accountKey: request.accountKey, deviceKey: request.deviceKey };
+
+  const bank = proxyActivities<DeviceApprovalActivities>({
+    startToCloseTimeout: policy.bankCallTimeoutMs,
+    retry: {
+      initialInterval: policy.bankRetry.initialIntervalMs,
+      maximumInterval: policy.bankRetry.maximumIntervalMs,
+      backoffCoefficient: 2,
+      maximumAttempts: policy.bankRetry.maximumAttempts,
+    },
+  });
+  const serialized = createSerializer();
+
+  const deadlineMs = Date.now() + policy.approvalDeadlineMs;
+  let lastTokenSentMs: number | undefined;
+  const state: DeviceApprovalState = {
+    ...device,
+    status: 'CREATING',
+    contactType: request.contactType,
+    attemptsLeft: policy.maxTokenAttempts,
+    resendsLeft: policy.maxResends,
+    deadline: new Date(deadlineMs).toISOString(),
+    transitions: [{ status: 'CREATING', at: new Date().toISOString() }],
+  };
+  upsertSearchAttributes(deviceApprovalSearchAttributes(request, 'CREATING'));
+
+  const nextResendMs = (): number => (lastTokenSentMs ?? 0) + policy.resendCooldownMs;
+
+  function moveTo(status: DeviceApprovalStatus, detail?: string): void {
+    state.status = status;
+    state.transitions.push({ status, at: new Date().toISOString(), ...(detail === undefined ? {} : { detail }) });
+    if (status === 'WAITING_FOR_TOKEN') state.nextResendAt = new Date(nextResendMs()).toISOString();
+    else delete state.nextResendAt;
+    upsertSearchAttributes([{ key: DEVICE_APPROVAL_STATUS_KEY, value: status }]);
+  }
+
+  function reject(problem: BankProblem): void {
+    state.rejection = { type: problem.type, message: problem.message, ...(problem.code ? { code: problem.code } : {}) };
+    moveTo('REJECTED', problem.code ?? problem.type);
+  }
+
+  /** Compensation: make sure a device left pending can never be approved later. */
+  async function disableDevice(): Promise<void> {
+    try {
+      await bank.bankDisableDevice(device);
+      state.deviceDisabled = true;
+    } catch (error) {
+      const problem = describeBankFailure(error);
+      state.deviceDisabled = false;
+      log.error('could not disable the device', { type: problem.type, code: problem.code });
+    }
+  }
+
+  async function lock(detail: string): Promise<void> {
+    state.attemptsLeft = 0;
+    moveTo('LOCKED', detail);
+    if (policy.disableOnLock) await disableDevice();
+  }
+
+  function requireWaitingForToken(): void {
+    if (state.status !== 'WAITING_FOR_TOKEN') {
+      throw refuse(APPROVAL_FAILURE.invalidState, `the approval is ${state.status}, not WAITING_FOR_TOKEN`);
+    }
+    if (Date.now() >= deadlineMs)
+      throw refuse(APPROVAL_FAILURE.deadlinePassed, `the deadline ${state.deadline} has passed`);
+  }
+
+  function requireResendAllowed(): void {
+    requireWaitingForToken();
+    if (state.resendsLeft <= 0) throw refuse(APPROVAL_FAILURE.resendLimitReached, 'no token re-sends left');
+    if (Date.now() < nextResendMs()) {
+      throw refuse(
+        APPROVAL_FAILURE.resendCooldown,
+        `the next re-send is allowed at ${new Date(nextResendMs()).toISOString()}`,
+      );
+    }
+  }
+
+  setHandler(approvalStateQuery, () => snapshot(state));
+
+  setHandler(
+    submitTokenUpdate,
+    (args) =>
+      serialized(async (): Promise<SubmitTokenResult> => {
+        // Checked again: the state may have moved while this update waited for its turn.
+        requireWaitingForToken();
+        const { token } = parseInputOrFail(submitTokenArgsSchema, args, 'submitToken');
+        moveTo('VALIDATING');
+        let outcome;
+        try {
+          outcome = await bank.bankValidateToken({ ...device, token });
+        } catch (error) {
+          const problem = describeBankFailure(error);
+          if (problem.transient) {
+            moveTo('WAITING_FOR_TOKEN', `token not checked: ${problem.type}`);
+            throw refuse(
+              APPROVAL_FAILURE.bankUnavailable,
+              'the bank could not check the token now; no attempt was used, try again',
+            );
+          }
+          reject(problem);
+          throw refuse(APPROVAL_FAILURE.rejected, `the bank refused: ${problem.code ?? problem.type}`);
+        }
+        switch (outcome.outcome) {
+          case 'accepted':
+            moveTo('APPROVED', outcome.foundApproved ? 'approval confirmed by a status read' : undefined);
+            return { outcome: 'accepted' };
+          case 'locked':
+            await lock(`bank locked the device (${outcome.code})`);
+            return { outcome: 'locked' };
+          case 'wrong':
+            state.attemptsLeft -= 1;
+            if (state.attemptsLeft <= 0) {
+              await lock('too many wrong tokens');
+              return { outcome: 'locked' };
+            }
+            moveTo('WAITING_FOR_TOKEN', 'wrong token');
+            return { outcome: 'wrong', attemptsLeft: state.attemptsLeft };
+        }
+      }),
+    {
+      validator: (args) => {
+        parseInputOrFail(submitTokenArgsSchema, args, 'submitToken');
+        requireWaitingForToken();
+      },
+    },
+  );
+
+  setHandler(
+    resendTokenUpdate,
+    (args) =>
+      serialized(async (): Promise<ResendTokenResult> => {
+        requireResendAllowed();
+        const { contactType } = parseInputOrFail(resendTokenArgsSchema, args, 'resendToken');
+        const via = contactType ?? (request.contactType === 'email' ? 'email' : 'sms');
+        let outcome;
+        try {
+          outcome = await bank.bankResendToken({ ...device, contactType: via });
+        } catch (error) {
+          const problem = describeBankFailure(error);
+          if (problem.transient) {
+            throw refuse(APPROVAL_FAILURE.bankUnavailable, 'the bank could not re-send the token now; try again');
+          }
+          reject(problem);
+          throw refuse(APPROVAL_FAILURE.rejected, `the bank refused: ${problem.code ?? problem.type}`);
+        }
+        if (outcome.outcome === 'locked') {
+          await lock(`bank locked the device (${outcome.code})`);
+          return { outcome: 'locked' };
+        }
+        state.resendsLeft -= 1;
+        lastTokenSentMs = Date.now();
+        state.contactType = via;
+        upsertSearchAttributes([{ key: DEVICE_APPROVAL_CONTACT_TYPE_KEY, value: via }]);
+        moveTo('WAITING_FOR_TOKEN', `token re-sent by ${via}`);
+        return {
+          outcome: 'sent',
+          contactType: via,
+          resendsLeft: state.resendsLeft,
+          nextResendAt: state.nextResendAt ?? '',
+        };
+      }),
+    {
+      validator: (args) => {
+        parseInputOrFail(resendTokenArgsSchema, args, 'resendToken');
+        requireResendAllowed();
+      },
+    },
+  );
+
+  setHandler(
+    cancelApprovalUpdate,
+    (args) =>
+      serialized(async (): Promise<CancelResult> => {
+        // An approval still CREATING reaches this after creation (the step holds the turn).
+        if (isTerminalStatus(state.status)) {
+          throw refuse(APPROVAL_FAILURE.invalidState, `the approval already ended as ${state.status}`);
+        }
+        const { reason } = parseInputOrFail(cancelArgsSchema, args, 'cancel');
+        moveTo('CANCELLED', reason);
+        if (policy.disableOnCancel) await disableDevice();
+        return { status: 'CANCELLED', deviceDisabled: state.deviceDisabled ?? false };
+      }),
+    {
+      validator: (args) => {
+        parseInputOrFail(cancelArgsSchema, args, 'cancel');
+        if (isTerminalStatus(state.status)) {
+          throw refuse(APPROVAL_FAILURE.invalidState, `the approval already ended as ${state.status}`);
+        }
+      },
+    },
+  );
+
+  await serialized(async () => {
+    try {
+      const created = await bank.bankCreateDevice({
+        ...device,
+        sessionId: request.sessionId,
+        approverCpf: request.approverCpf,
+        contactType: request.contactType,
+        ...(request.imageKey === undefined ? {} : { imageKey: request.imageKey }),
+      });
+      const detail = created.foundExisting ? 'device found by a status read after a retry' : undefined;
+      if (created.deviceStatus === 'created') {
+        moveTo('APPROVED', detail ?? 'approved at creation');
+      } else {
+        lastTokenSentMs = Date.now();
+        moveTo('WAITING_FOR_TOKEN', detail);
+      }
+    } catch (error) {
+      reject(describeBankFailure(error));
+    }
+  });
+
+  const remainingMs = deadlineMs - Date.now();
+  const ended = remainingMs > 0 && (await condition(() => isTerminalStatus(state.status), remainingMs));
+  if (!ended) {
+    // Waits for a token check in flight: a token the bank accepts just in time still approves.
+    await serialized(async () => {
+      if (isTerminalStatus(state.status)) return;
+      moveTo('EXPIRED');
+      if (policy.disableOnExpiry) await disableDevice();
+    });
+  }
+
+  await condition(allHandlersFinished);
+  return snapshot(state);
+}
+
+/** Queries and the result get a copy, so nothing outside can alias the live state. */
+function snapshot(state: DeviceApprovalState): DeviceApprovalState {
+  return { ...state, transitions: state.transitions.map((transition) => ({ ...transition })) };
+}
