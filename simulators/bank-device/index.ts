@@ -27,6 +27,7 @@ import { bankError, type BankAnswer } from './catalog';
 
 export { bankError, BANK_ERROR_CATALOG, type BankErrorCode } from './catalog';
 export type { AccountSetup, SentToken } from './bank';
+export { BankDeviceControl } from './control';
 
 export interface BankDeviceSimulatorOptions {
   host?: string;

@@ -1,0 +1,37 @@
+/** A typed client of the bank simulator's own control routes, for tests and the demo. */
+import { SimulatorControl } from '../framework/control-client';
+import type { AccountSetup, SentToken } from './bank';
+import type { BANK_ROUTES } from './index';
+
+export type BankRouteName = keyof typeof BANK_ROUTES;
+
+export class BankDeviceControl {
+  readonly generic: SimulatorControl;
+
+  constructor(control: SimulatorControl | string) {
+    this.generic = typeof control === 'string' ? new SimulatorControl(control) : control;
+  }
+
+  /** Registers an account with its approvers' CPFs; `kind` blocked/closed/hub makes it refuse devices. */
+  async registerAccount(setup: AccountSetup): Promise<void> {
+    await this.generic.request('POST', '/accounts', setup);
+  }
+
+  async setRequester(setup: { configured?: boolean; can_create_devices?: boolean }): Promise<void> {
+    await this.generic.request('POST', '/requester', setup);
+  }
+
+  /** The token the bank "sent" to the approver, as the approver would read it. */
+  async sentToken(deviceKey: string): Promise<SentToken> {
+    return (await this.generic.request('GET', `/tokens/${deviceKey}`)) as SentToken;
+  }
+
+  /** The bank takes `delayMs` to process the next `times` calls of a route; they complete even if the caller left. */
+  async slow(route: BankRouteName, delayMs: number, times = 1): Promise<void> {
+    await this.generic.request('POST', '/slow', { route, delayMs, times });
+  }
+
+  async counter(name: string): Promise<number> {
+    return this.generic.counter(name);
+  }
+}
