@@ -1,0 +1,349 @@
+/**
+ * The identity-flow contract shared by the workflows, the activities, the callback receiver and
+ * callers: ids, id policies, inputs (zod), the normalised outline, results, the query, the signal
+ * and the search attribute. Pure: imports only zod and the Temporal workflow/common packages.
+ */
+import {
+  defineSearchAttributeKey,
+  SearchAttributeType,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type SearchAttributePair,
+} from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Identifiers and workflow ids
+
+/** Provider flow ids are long digit strings; anything URL- and id-safe is accepted, nothing else. */
+export const flowIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be 1-64 letters, digits, "_" or "-" (a provider flow id)' });
+
+/** The caller's opaque request id for a new flow. Never a name, document or phone number. */
+export const contextIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,64}$/, { message: 'must be an opaque id of 1-64 letters, digits, ".", "_", ":" or "-"' });
+
+/** The tracking workflow's id: derived from the flow id, so callbacks find it and a repeated start attaches. */
+export function identityFlowWorkflowId(flowId: string): string {
+  return `identity-flow:${flowId}`;
+}
+
+/** The starter's id for a new flow: derived from the caller's contextId, so a repeated request attaches. */
+export function identityFlowStarterWorkflowId(contextId: string): string {
+  return `identity-flow-start:${contextId}`;
+}
+
+/**
+ * Id policies for both workflows. A running workflow is attached to (USE_EXISTING); a finished one
+ * is not started again (its result stands) unless it failed, e.g. on a configuration error that an
+ * operator has since fixed.
+ */
+export const IDENTITY_FLOW_ID_POLICIES = {
+  workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// The outline, normalised (what the provider module produces and the workflow keeps)
+
+export const FLOW_STATUSES = ['INIT', 'ING', 'SUCCESS', 'FAIL'] as const;
+export type FlowStatus = (typeof FLOW_STATUSES)[number];
+export const flowStatusSchema = z.enum(FLOW_STATUSES);
+
+export function isFinalFlowStatus(status: FlowStatus): status is 'SUCCESS' | 'FAIL' {
+  return status === 'SUCCESS' || status === 'FAIL';
+}
+
+/** Sub-flow types and statuses are kept as the provider sends them: it adds types over time. */
+export const subFlowSchema = z.object({
+  subFlowId: z.string(),
+  subFlowType: z.string(),
+  status: z.string(),
+});
+export type SubFlow = z.infer<typeof subFlowSchema>;
+
+export const relatedFlowSchema = z.object({
+  flowId: z.string(),
+  flowStatus: z.string(),
+  objectType: z.string().nullable(),
+  contextId: z.string().nullable(),
+  failReason: z.string().nullable(),
+  subFlows: z.array(subFlowSchema),
+});
+export type RelatedFlow = z.infer<typeof relatedFlowSchema>;
+
+export const identityOutlineSchema = z.object({
+  flowId: z.string(),
+  flowStatus: flowStatusSchema,
+  objectType: z.string().nullable(),
+  contextId: z.string().nullable(),
+  failReason: z.string().nullable(),
+  createTime: z.number().nullable(),
+  modifyTime: z.number().nullable(),
+  subFlows: z.array(subFlowSchema),
+  relatedFlows: z.array(relatedFlowSchema),
+});
+export type IdentityOutline = z.infer<typeof identityOutlineSchema>;
+
+/**
+ * What counts as a change: status, fail reason, sub-flows and related flows, order-insensitive.
+ * Timestamps are left out so a provider touching `modifyTime` alone does not grow history.
+ */
+export function outlineFingerprint(outline: IdentityOutline): string {
+  const subFlows = (flows: SubFlow[]) =>
+    [...flows]
+      .sort((a, b) => a.subFlowId.localeCompare(b.subFlowId))
+      .map((flow) => [flow.subFlowId, flow.subFlowType, flow.status]);
+  const related = [...outline.relatedFlows]
+    .sort((a, b) => a.flowId.localeCompare(b.flowId))
+    .map((flow) => [flow.flowId, flow.flowStatus, flow.failReason, subFlows(flow.subFlows)]);
+  return JSON.stringify([outline.flowStatus, outline.failReason, subFlows(outline.subFlows), related]);
+}
+
+/** Provider answers that end polling without an outline (see providers/esign/errors.ts for the codes). */
+export const FLOW_GONE_REASONS = ['NOT_FOUND', 'EXPIRED', 'ENDED', 'ATTEMPT_LIMIT'] as const;
+export type FlowGoneReason = (typeof FLOW_GONE_REASONS)[number];
+
+export type OutlineRead =
+  | { kind: 'outline'; outline: IdentityOutline; checkedAt: number }
+  | { kind: 'gone'; reason: FlowGoneReason; providerCode: number; providerMessage: string; checkedAt: number };
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+
+const millis = (min: number, max: number) => z.number().int().min(min).max(max);
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** How the poller spaces its reads while nothing changes. Milliseconds throughout, so tests can use tiny values. */
+export const pollingPolicySchema = z
+  .object({
+    initialIntervalMs: millis(1, DAY_MS).default(5_000),
+    backoffCoefficient: z.number().min(1).max(10).default(1.5),
+    maxIntervalMs: millis(1, DAY_MS).default(5 * 60_000),
+    /** A poller silent this long is presumed dead and retried (resuming from its heartbeat). */
+    heartbeatTimeoutMs: millis(200, 10 * 60_000).default(30_000),
+    /** The poller reports back at least this often even without a change, so `lastCheckedAt` stays fresh. */
+    checkpointEveryMs: millis(1, 30 * DAY_MS).default(60 * 60_000),
+  })
+  .refine((policy) => policy.maxIntervalMs >= policy.initialIntervalMs, {
+    message: 'must not be smaller than initialIntervalMs',
+    path: ['maxIntervalMs'],
+  });
+export type PollingPolicy = z.output<typeof pollingPolicySchema>;
+
+/** Retries of failed provider calls (5xx, timeouts, 429, unreadable answers). */
+export const providerRetrySchema = z
+  .object({
+    initialIntervalMs: millis(1, DAY_MS).default(1_000),
+    backoffCoefficient: z.number().min(1).max(10).default(2),
+    maxIntervalMs: millis(1, DAY_MS).default(60_000),
+  })
+  .refine((policy) => policy.maxIntervalMs >= policy.initialIntervalMs, {
+    message: 'must not be smaller than initialIntervalMs',
+    path: ['maxIntervalMs'],
+  });
+export type ProviderRetryPolicy = z.output<typeof providerRetrySchema>;
+
+/** The recommended defaults, for callers and docs. */
+export const DEFAULT_POLLING_POLICY: PollingPolicy = pollingPolicySchema.parse({});
+export const DEFAULT_PROVIDER_RETRY: ProviderRetryPolicy = providerRetrySchema.parse({});
+export const DEFAULT_DEADLINE_MS = 7 * DAY_MS;
+export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
+
+/** Options of the tracking run itself, shared by "track an existing flow" and "start a new flow". */
+export const trackingOptionsSchema = z.object({
+  polling: pollingPolicySchema.prefault({}),
+  providerRetry: providerRetrySchema.prefault({}),
+  /** Overall deadline from the first start; after it the result is EXPIRED (source `deadline`). */
+  deadlineMs: millis(1, 365 * DAY_MS).default(DEFAULT_DEADLINE_MS),
+  /** Continue-as-new once history has this many events (or when the server suggests it). */
+  continueAsNewAfterEvents: z.number().int().min(20).max(40_000).default(DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS),
+});
+export type TrackingOptions = z.output<typeof trackingOptionsSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+export const identityFlowResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('SUCCESS'), flowId: z.string(), outline: identityOutlineSchema }),
+  z.object({
+    status: z.literal('FAIL'),
+    flowId: z.string(),
+    reason: z.string(),
+    providerCode: z.number().nullable(),
+    outline: identityOutlineSchema.nullable(),
+  }),
+  z.object({
+    status: z.literal('NOT_FOUND'),
+    flowId: z.string(),
+    providerCode: z.number(),
+    providerMessage: z.string(),
+  }),
+  z.object({
+    status: z.literal('EXPIRED'),
+    flowId: z.string(),
+    /** `provider`: the platform says the flow expired; `deadline`: our own deadline passed first. */
+    source: z.enum(['provider', 'deadline']),
+    providerCode: z.number().nullable(),
+    providerMessage: z.string().nullable(),
+    outline: identityOutlineSchema.nullable(),
+  }),
+]);
+export type IdentityFlowResult = z.infer<typeof identityFlowResultSchema>;
+export type IdentityFlowResultStatus = IdentityFlowResult['status'];
+
+// ---------------------------------------------------------------------------------------------
+// Tracking workflow: input, carried state, query, signal
+
+/** JSON-safe state carried through continue-as-new. */
+export const trackingStateSchema = z.object({
+  deadlineAt: z.number(),
+  outline: identityOutlineSchema.nullable(),
+  fingerprint: z.string().nullable(),
+  lastCheckedAt: z.number().nullable(),
+  lastChangedAt: z.number().nullable(),
+  checks: z.number().int().nonnegative(),
+  changes: z.number().int().nonnegative(),
+  callbacks: z.number().int().nonnegative(),
+  runs: z.number().int().positive(),
+});
+export type TrackingState = z.infer<typeof trackingStateSchema>;
+
+export const trackIdentityFlowInputSchema = trackingOptionsSchema.extend({
+  flowId: flowIdSchema,
+  /** The user's link, when this workflow was started for a new flow (shown by the query). */
+  authUrl: z.url().optional(),
+  shortLink: z.url().optional(),
+  /** Set only by continue-as-new. */
+  resume: trackingStateSchema.optional(),
+});
+export type TrackIdentityFlowInput = z.input<typeof trackIdentityFlowInputSchema>;
+export type ParsedTrackIdentityFlowInput = z.output<typeof trackIdentityFlowInputSchema>;
+
+export interface IdentityFlowView {
+  flowId: string;
+  /** TRACKING while polling, DONE once `result` is set. */
+  phase: 'TRACKING' | 'DONE';
+  /** The latest outline seen (null before the first read answers). */
+  outline: IdentityOutline | null;
+  /** When the provider was last read, as reported by the poller (epoch ms). */
+  lastCheckedAt: number | null;
+  lastChangedAt: number | null;
+  /** Provider reads so far, across runs; most never reach history. */
+  checks: number;
+  changes: number;
+  callbacks: number;
+  /** Which run of the continue-as-new chain answers (1 = the first). */
+  run: number;
+  deadlineAt: number;
+  authUrl: string | null;
+  shortLink: string | null;
+  result: IdentityFlowResult | null;
+}
+
+export const identityFlowOutlineQuery = defineQuery<IdentityFlowView>('outline');
+
+/** What the callback receiver forwards: a hint only; the workflow confirms by reading the outline. */
+export const callbackHintSchema = z.object({
+  action: z.string().max(64).optional(),
+  status: z.string().max(64).optional(),
+  success: z.boolean().optional(),
+  receivedAt: z.number().optional(),
+});
+export type CallbackHint = z.infer<typeof callbackHintSchema>;
+
+export const callbackReceivedSignal = defineSignal<[CallbackHint]>('callbackReceived');
+
+// ---------------------------------------------------------------------------------------------
+// Starter workflow (new flows)
+
+export const startIdentityFlowInputSchema = trackingOptionsSchema.extend({
+  contextId: contextIdSchema,
+  objectType: z.enum(['INDIVIDUAL', 'ORGANIZATION']),
+  /** Where the provider sends the user after the flow; no personal data is taken here (see docs). */
+  redirectUrl: z.url().optional(),
+});
+export type StartIdentityFlowInput = z.input<typeof startIdentityFlowInputSchema>;
+
+export interface StartedEsignFlow {
+  flowId: string;
+  authUrl: string;
+  shortLink: string | null;
+}
+
+export interface StartedIdentityFlow extends StartedEsignFlow {
+  /** The tracking workflow's id (derived from the flow id). */
+  workflowId: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Poller activity contract
+
+export interface WaitForOutlineChangeInput {
+  flowId: string;
+  /** Fingerprint of the outline the workflow already knows; null before the first read. */
+  lastFingerprint: string | null;
+  polling: PollingPolicy;
+  deadlineAt: number;
+}
+
+export interface WaitForOutlineChangeResult {
+  read: OutlineRead;
+  /** Provider reads made by this activity, all attempts included. */
+  polls: number;
+  reason: 'changed' | 'final' | 'gone' | 'deadline' | 'checkpoint';
+}
+
+/** Heartbeat details of the poller: a retried attempt resumes its backoff from here. */
+export const pollerProgressSchema = z.object({
+  polls: z.number().int().nonnegative(),
+  intervalMs: z.number().int().positive(),
+  lastPolledAt: z.number().nullable(),
+});
+export type PollerProgress = z.infer<typeof pollerProgressSchema>;
+
+export interface StartEsignFlowRequest {
+  objectType: 'INDIVIDUAL' | 'ORGANIZATION';
+  contextId: string;
+  redirectUrl?: string;
+}
+
+/** The activities the identity-flow workflows call; implemented by activities/identity-flow.ts. */
+export interface IdentityFlowActivityContract {
+  startEsignFlow(request: StartEsignFlowRequest): Promise<StartedEsignFlow>;
+  readIdentityOutline(input: { flowId: string }): Promise<OutlineRead>;
+  waitForOutlineChange(input: WaitForOutlineChangeInput): Promise<WaitForOutlineChangeResult>;
+}
+
+/** Input of the naive one-activity-per-poll baseline that the history benchmark compares against. */
+export const naivePollingInputSchema = z.object({
+  flowId: flowIdSchema,
+  intervalMs: millis(1, DAY_MS),
+  maxPolls: z.number().int().positive().max(100_000),
+});
+export type NaivePollingInput = z.input<typeof naivePollingInputSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Failures and search attributes
+
+/** ApplicationFailure types raised by the activities; configuration and contract errors never retry. */
+export const ESIGN_FAILURE_TYPES = {
+  configuration: 'EsignConfigurationError',
+  rejected: 'EsignRequestRejected',
+  invalidResponse: 'EsignInvalidResponse',
+  transient: 'EsignTransientError',
+} as const;
+
+export const NON_RETRYABLE_ESIGN_FAILURES: string[] = [
+  ESIGN_FAILURE_TYPES.configuration,
+  ESIGN_FAILURE_TYPES.rejected,
+  ESIGN_FAILURE_TYPES.invalidResponse,
+];
+
+/** The flow's status for list filters: INIT, ING, SUCCESS, FAIL, NOT_FOUND, EXPIRED, or ERROR (workflow failed). */
+export const IDENTITY_FLOW_STATUS_KEY = defineSearchAttributeKey('IdentityFlowStatus', SearchAttributeType.KEYWORD);
+
+export const IDENTITY_FLOW_SEARCH_ATTRIBUTES: ReadonlyArray<SearchAttributePair['key']> = [IDENTITY_FLOW_STATUS_KEY];
