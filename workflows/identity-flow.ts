@@ -1,0 +1,330 @@
+/**
+ * Identity-flow tracking. `identityFlowWorkflow` follows one provider flow (id derived from the
+ * flow id) until SUCCESS, FAIL, NOT_FOUND or EXPIRED. Polling lives in one long activity that
+ * returns only when the outline changes, so history grows with changes, not with polls. A
+ * `callbackReceived` signal cancels that activity and starts a fresh one, which reads at once.
+ *
+ * `identityFlowStarterWorkflow` (id derived from the caller's contextId) starts a new provider
+ * flow, then starts the tracking workflow for it and returns the user's link.
+ */
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  ParentClosePolicy,
+  TimeoutFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  IDENTITY_FLOW_STATUS_KEY,
+  NON_RETRYABLE_ESIGN_FAILURES,
+  callbackReceivedSignal,
+  identityFlowOutlineQuery,
+  identityFlowWorkflowId,
+  isFinalFlowStatus,
+  naivePollingInputSchema,
+  outlineFingerprint,
+  startIdentityFlowInputSchema,
+  trackIdentityFlowInputSchema,
+  type IdentityFlowActivityContract,
+  type IdentityFlowResult,
+  type IdentityFlowView,
+  type NaivePollingInput,
+  type OutlineRead,
+  type ParsedTrackIdentityFlowInput,
+  type StartIdentityFlowInput,
+  type StartedIdentityFlow,
+  type TrackIdentityFlowInput,
+  type TrackingState,
+  type WaitForOutlineChangeResult,
+} from '../contracts/identity-flow';
+import { parseInputOrFail } from '../contracts/validation';
+
+/** Extra time the poller gets past the deadline, for its last read and a heartbeat timeout. */
+const DEADLINE_GRACE_MS = 60_000;
+
+function retryPolicy(input: ParsedTrackIdentityFlowInput['providerRetry']) {
+  return {
+    initialInterval: input.initialIntervalMs,
+    backoffCoefficient: input.backoffCoefficient,
+    maximumInterval: input.maxIntervalMs,
+    nonRetryableErrorTypes: NON_RETRYABLE_ESIGN_FAILURES,
+  };
+}
+
+function publishStatus(status: string): void {
+  if (workflowInfo().typedSearchAttributes.get(IDENTITY_FLOW_STATUS_KEY) === status) return;
+  upsertSearchAttributes([{ key: IDENTITY_FLOW_STATUS_KEY, value: status }]);
+}
+
+/** A non-retryable activity failure ends the workflow with the activity's own type and message. */
+function asWorkflowFailure(error: unknown): unknown {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
+    return ApplicationFailure.create({
+      type: error.cause.type ?? undefined,
+      message: error.cause.message,
+      nonRetryable: true,
+      cause: error,
+    });
+  }
+  return error;
+}
+
+function resultOfGone(
+  flowId: string,
+  read: Extract<OutlineRead, { kind: 'gone' }>,
+  state: TrackingState,
+): IdentityFlowResult {
+  switch (read.reason) {
+    case 'NOT_FOUND':
+      return { status: 'NOT_FOUND', flowId, providerCode: read.providerCode, providerMessage: read.providerMessage };
+    case 'EXPIRED':
+      return {
+        status: 'EXPIRED',
+        flowId,
+        source: 'provider',
+        providerCode: read.providerCode,
+        providerMessage: read.providerMessage,
+        outline: state.outline,
+      };
+    case 'ENDED':
+      return {
+        status: 'FAIL',
+        flowId,
+        reason: 'the provider reports the flow already ended without a readable outline',
+        providerCode: read.providerCode,
+        outline: state.outline,
+      };
+    case 'ATTEMPT_LIMIT':
+      return {
+        status: 'FAIL',
+        flowId,
+        reason: 'the verification attempt limit was reached',
+        providerCode: read.providerCode,
+        outline: state.outline,
+      };
+  }
+}
+
+function deadlineResult(flowId: string, state: TrackingState): IdentityFlowResult {
+  return {
+    status: 'EXPIRED',
+    flowId,
+    source: 'deadline',
+    providerCode: null,
+    providerMessage: null,
+    outline: state.outline,
+  };
+}
+
+/** Folds one poller answer into the state; returns the final result when there is one. */
+function applyPoll(
+  flowId: string,
+  polled: WaitForOutlineChangeResult,
+  state: TrackingState,
+): IdentityFlowResult | null {
+  const { read } = polled;
+  state.checks += polled.polls;
+  state.lastCheckedAt = read.checkedAt;
+  if (read.kind === 'gone') return resultOfGone(flowId, read, state);
+
+  const fingerprint = outlineFingerprint(read.outline);
+  if (fingerprint !== state.fingerprint) {
+    state.changes += 1;
+    state.lastChangedAt = read.checkedAt;
+    state.fingerprint = fingerprint;
+  }
+  state.outline = read.outline;
+  publishStatus(read.outline.flowStatus);
+
+  if (isFinalFlowStatus(read.outline.flowStatus)) {
+    return read.outline.flowStatus === 'SUCCESS'
+      ? { status: 'SUCCESS', flowId, outline: read.outline }
+      : {
+          status: 'FAIL',
+          flowId,
+          reason: read.outline.failReason ?? 'the provider reports FAIL without a reason',
+          providerCode: null,
+          outline: read.outline,
+        };
+  }
+  if (polled.reason === 'deadline') return deadlineResult(flowId, state);
+  return null;
+}
+
+export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Promise<IdentityFlowResult> {
+  const input = parseInputOrFail(trackIdentityFlowInputSchema, rawInput, 'identity flow input');
+  const { flowId, polling } = input;
+  const state: TrackingState = input.resume ?? {
+    deadlineAt: Date.now() + input.deadlineMs,
+    outline: null,
+    fingerprint: null,
+    lastCheckedAt: null,
+    lastChangedAt: null,
+    checks: 0,
+    changes: 0,
+    callbacks: 0,
+    runs: 1,
+  };
+  let result: IdentityFlowResult | null = null;
+  let wakeRequested = false;
+
+  setHandler(identityFlowOutlineQuery, (): IdentityFlowView => ({
+    flowId,
+    phase: result ? 'DONE' : 'TRACKING',
+    outline: state.outline,
+    lastCheckedAt: state.lastCheckedAt,
+    lastChangedAt: state.lastChangedAt,
+    checks: state.checks,
+    changes: state.changes,
+    callbacks: state.callbacks,
+    run: state.runs,
+    deadlineAt: state.deadlineAt,
+    authUrl: input.authUrl ?? null,
+    shortLink: input.shortLink ?? null,
+    result,
+  }));
+  // A callback is only a hint: it makes the workflow read the outline now, never decides anything.
+  setHandler(callbackReceivedSignal, () => {
+    state.callbacks += 1;
+    wakeRequested = true;
+  });
+
+  if (state.outline) publishStatus(state.outline.flowStatus);
+
+  while (!result) {
+    const info = workflowInfo();
+    if (info.historyLength >= input.continueAsNewAfterEvents || info.continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      const next: TrackIdentityFlowInput = {
+        flowId,
+        authUrl: input.authUrl,
+        shortLink: input.shortLink,
+        polling: input.polling,
+        providerRetry: input.providerRetry,
+        deadlineMs: input.deadlineMs,
+        continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+        resume: { ...state, runs: state.runs + 1 },
+      };
+      return await continueAsNew<typeof identityFlowWorkflow>(next);
+    }
+
+    // Any wake-up that arrived so far is served by the read the new poller makes first.
+    wakeRequested = false;
+    const poller = proxyActivities<IdentityFlowActivityContract>({
+      heartbeatTimeout: polling.heartbeatTimeoutMs,
+      scheduleToCloseTimeout:
+        Math.max(0, state.deadlineAt - Date.now()) + DEADLINE_GRACE_MS + polling.heartbeatTimeoutMs,
+      // Do not wait for a sleeping poller to acknowledge: the next poller reads right away.
+      cancellationType: ActivityCancellationType.TRY_CANCEL,
+      retry: retryPolicy(input.providerRetry),
+    });
+
+    const scope = new CancellationScope();
+    const polled = scope.run(() =>
+      poller.waitForOutlineChange({
+        flowId,
+        lastFingerprint: state.fingerprint,
+        polling,
+        deadlineAt: state.deadlineAt,
+      }),
+    );
+    const woken = scope.run(() => condition(() => wakeRequested));
+    try {
+      const step = await Promise.race([
+        polled.then((value) => ({ kind: 'polled' as const, value })),
+        woken.then(() => ({ kind: 'woken' as const })),
+      ]);
+      if (step.kind === 'polled') result = applyPoll(flowId, step.value, state);
+    } catch (error) {
+      if (error instanceof ActivityFailure && error.cause instanceof TimeoutFailure) {
+        // The provider stayed unreachable until the deadline.
+        result = deadlineResult(flowId, state);
+      } else {
+        if (!isCancellation(error)) publishStatus('ERROR');
+        throw asWorkflowFailure(error);
+      }
+    } finally {
+      // Ends whichever of the two is still pending (the poller on a wake-up, the wait otherwise).
+      scope.cancel();
+    }
+  }
+
+  publishStatus(result.status);
+  return result;
+}
+
+/**
+ * Starts a new provider flow for the caller's contextId, then the tracking workflow under the
+ * flow-derived id (left running when this one completes), and returns the user's link.
+ */
+export async function identityFlowStarterWorkflow(rawInput: StartIdentityFlowInput): Promise<StartedIdentityFlow> {
+  const input = parseInputOrFail(startIdentityFlowInputSchema, rawInput, 'identity flow start input');
+  const { startEsignFlow } = proxyActivities<IdentityFlowActivityContract>({
+    startToCloseTimeout: '1 minute',
+    // Each retry may leave one more INIT flow at the provider (never billed); bounded on purpose.
+    retry: { ...retryPolicy(input.providerRetry), maximumAttempts: 5 },
+  });
+  let started;
+  try {
+    started = await startEsignFlow({
+      objectType: input.objectType,
+      contextId: input.contextId,
+      redirectUrl: input.redirectUrl,
+    });
+  } catch (error) {
+    throw asWorkflowFailure(error);
+  }
+
+  const workflowId = identityFlowWorkflowId(started.flowId);
+  const tracking: TrackIdentityFlowInput = {
+    flowId: started.flowId,
+    authUrl: started.authUrl,
+    shortLink: started.shortLink ?? undefined,
+    polling: input.polling,
+    providerRetry: input.providerRetry,
+    deadlineMs: input.deadlineMs,
+    continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+  };
+  try {
+    await startChild(identityFlowWorkflow, {
+      workflowId,
+      args: [tracking],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: [{ key: IDENTITY_FLOW_STATUS_KEY, value: 'INIT' }],
+    });
+  } catch (error) {
+    // Already tracked (a replayed start after a reset): attach instead of failing.
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  return { ...started, workflowId };
+}
+
+/**
+ * Benchmark baseline only (benchmarks/identity-history.ts): the naive design, one activity and
+ * one timer per poll, whose history grows with every poll. Not for production use.
+ */
+export async function identityFlowNaivePollingWorkflow(
+  rawInput: NaivePollingInput,
+): Promise<{ polls: number; status: string }> {
+  const input = parseInputOrFail(naivePollingInputSchema, rawInput, 'naive polling input');
+  const { readIdentityOutline } = proxyActivities<IdentityFlowActivityContract>({ startToCloseTimeout: '30 seconds' });
+  for (let polls = 1; ; polls++) {
+    const read = await readIdentityOutline({ flowId: input.flowId });
+    if (read.kind === 'gone') return { polls, status: read.reason };
+    if (isFinalFlowStatus(read.outline.flowStatus) || polls >= input.maxPolls)
+      return { polls, status: read.outline.flowStatus };
+    await sleep(input.intervalMs);
+  }
+}
