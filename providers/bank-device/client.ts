@@ -86,7 +86,11 @@ export class BankDeviceClient {
     });
   }
 
-  async resendToken(accountKey: string, deviceKey: string, contactType?: 'sms' | 'email'): Promise<ResendTokenResponse> {
+  async resendToken(
+    accountKey: string,
+    deviceKey: string,
+    contactType?: 'sms' | 'email',
+  ): Promise<ResendTokenResponse> {
     return this.send({
       method: 'PATCH',
       path: bankPaths.resend(accountKey, deviceKey),
@@ -153,7 +157,8 @@ export class BankDeviceClient {
       retryAfter = response.headers.get('retry-after');
       text = await response.text();
     } catch (error) {
-      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      // Checked by name: the abort reason is a DOMException, which may come from another realm.
+      const timedOut = typeof error === 'object' && error !== null && 'name' in error && error.name === 'TimeoutError';
       throw new BankApiError(
         'unavailable',
         `${call.route}: ${timedOut ? `no answer within ${this.#timeoutMs} ms` : 'connection failed or was dropped'}`,
