@@ -4,7 +4,7 @@
  * timeout is resolved by reading the device (one create, an accepted token never counted wrong).
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   approvalStateQuery,
@@ -29,7 +29,7 @@ const FAST_POLICY = {
 /** The HTTP client gives up after this; the simulator's slow calls take longer and still complete. */
 const PROVIDER_TIMEOUT_MS = 1000;
 
-type Handle = WorkflowHandle<typeof deviceApprovalWorkflow>;
+type Handle = WorkflowHandleWithFirstExecutionRunId<typeof deviceApprovalWorkflow>;
 
 let stack: TestStack;
 let bank: BankDeviceControl;
@@ -105,7 +105,12 @@ async function counters(): Promise<Record<string, number>> {
 
 describe('bank refusals at creation end REJECTED with their code', () => {
   it.each([
-    ['OBD000002 (account not found)', async () => ({ accountKey: randomUUID() }), 'BankAccountRefused', 'OBD000002'],
+    [
+      'OBD000002 (account not found)',
+      () => Promise.resolve({ accountKey: randomUUID() }),
+      'BankAccountRefused',
+      'OBD000002',
+    ],
     [
       'OBD000088 (blocked)',
       async () => ({ accountKey: await newAccount('blocked') }),
@@ -116,7 +121,7 @@ describe('bank refusals at creation end REJECTED with their code', () => {
     ['OBD000089 (hub)', async () => ({ accountKey: await newAccount('hub') }), 'BankAccountRefused', 'OBD000089'],
     [
       'OBD000090 (not an approver)',
-      async () => ({ approverCpf: NOT_AN_APPROVER_CPF }),
+      () => Promise.resolve({ approverCpf: NOT_AN_APPROVER_CPF }),
       'BankApproverRefused',
       'OBD000090',
     ],

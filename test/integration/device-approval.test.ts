@@ -8,7 +8,7 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -65,7 +65,7 @@ function input(overrides: Partial<DeviceApprovalInput> = {}): DeviceApprovalInpu
   };
 }
 
-type Handle = WorkflowHandle<typeof deviceApprovalWorkflow>;
+type Handle = WorkflowHandleWithFirstExecutionRunId<typeof deviceApprovalWorkflow>;
 
 function start(request: DeviceApprovalInput): Promise<Handle> {
   return stack.client.workflow.start<typeof deviceApprovalWorkflow>(
@@ -292,6 +292,7 @@ describe('idempotent start and visibility', () => {
     const createsBefore = await bank.counter('devicesCreated');
     const [first, second] = await Promise.all([start(request), start(request)]);
     const third = await start({ ...request, deviceKey: request.deviceKey.toUpperCase() });
+    expect(first.firstExecutionRunId).toMatch(/^[0-9a-f-]{36}$/);
     expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
     expect(third.firstExecutionRunId).toBe(first.firstExecutionRunId);
     await waitForStatus(first, 'WAITING_FOR_TOKEN');
