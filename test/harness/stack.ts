@@ -124,7 +124,10 @@ export interface WorkerProcess {
 }
 
 /** Runs `worker/main.ts` as a child process with the stack's environment; resolves once it is ready. */
-export async function spawnWorkerProcess(stack: TestStack, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+export async function spawnWorkerProcess(
+  stack: TestStack,
+  extraEnv: Record<string, string> = {},
+): Promise<WorkerProcess> {
   const info = harnessInfo();
   const root = join(__dirname, '..', '..');
   const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(root, 'worker', 'main.ts')], {
