@@ -1,0 +1,97 @@
+/** What every command gets: where to write, how (human or JSON), and a lazily connected library client. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InvalidInputError } from '../../contracts/validation';
+import { KycClient } from '../kyc-client';
+import type { LiveOutput } from './live';
+
+export interface CliIo {
+  stdout: LiveOutput;
+  stderr: LiveOutput;
+  env: NodeJS.ProcessEnv;
+  /** Reads all of standard input (for `--input-file -`). */
+  readStdin(): string;
+}
+
+export const processIo: CliIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  readStdin: () => readFileSync(0, 'utf8'),
+};
+
+export interface GlobalOptions {
+  json?: boolean;
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+}
+
+/** One run of the CLI: hands each command its context and closes every connection at the end. */
+export class CliSession {
+  private readonly contexts: CliContext[] = [];
+
+  constructor(readonly io: CliIo) {}
+
+  context(command: Command): CliContext {
+    const context = new CliContext(this.io, command.optsWithGlobals<GlobalOptions>());
+    this.contexts.push(context);
+    return context;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.contexts.map((context) => context.close()));
+  }
+}
+
+export class CliContext {
+  private client: KycClient | undefined;
+
+  constructor(
+    readonly io: CliIo,
+    readonly options: GlobalOptions,
+  ) {}
+
+  get json(): boolean {
+    return this.options.json === true;
+  }
+
+  /** The environment with `--address`, `--namespace` and `--task-queue` applied, validated by the library. */
+  env(): NodeJS.ProcessEnv {
+    const env = { ...this.io.env };
+    if (this.options.address !== undefined) env.TEMPORAL_ADDRESS = this.options.address;
+    if (this.options.namespace !== undefined) env.TEMPORAL_NAMESPACE = this.options.namespace;
+    if (this.options.taskQueue !== undefined) env.KYC_TASK_QUEUE = this.options.taskQueue;
+    return env;
+  }
+
+  async kyc(): Promise<KycClient> {
+    this.client ??= await KycClient.connect({ env: this.env() });
+    return this.client;
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+  }
+
+  /** Prints the human text, or the JSON value with `--json`. */
+  print(human: string, json: unknown): void {
+    this.io.stdout.write(this.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);
+  }
+
+  /** JSON from a file, or from standard input for `-`. */
+  readJsonFile(path: string): unknown {
+    const problem = (message: string) => new InvalidInputError('--input-file', [{ field: 'input-file', message }]);
+    let text: string;
+    try {
+      text = path === '-' ? this.io.readStdin() : readFileSync(path, 'utf8');
+    } catch {
+      throw problem(`cannot read ${path === '-' ? 'standard input' : path}`);
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw problem('is not valid JSON');
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/** Durations as people type them on a command line: `500ms`, `30s`, `15m`, `2h`, `7d`. */
+import { InvalidArgumentError } from 'commander';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)$/.exec(text.trim());
+  const unit = match?.[2];
+  if (!match || unit === undefined) {
+    throw new InvalidArgumentError('expected a duration such as 500ms, 30s, 15m, 2h or 7d');
+  }
+  const ms = Math.round(Number(match[1]) * (UNIT_MS[unit] ?? 1));
+  if (ms <= 0) throw new InvalidArgumentError('a duration must be positive');
+  return ms;
+}
+
+export function parseCount(text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError('expected a whole number');
+  return Number(text);
+}
+
+/** "in 14m 32s" / "3m 5s ago" relative to now, for deadlines and ages. */
+export function relative(to: Date | number, now = Date.now()): string {
+  const ms = (typeof to === 'number' ? to : to.getTime()) - now;
+  const text = compact(Math.abs(ms));
+  return ms >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+export function compact(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ${minutes % 60}m`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+}

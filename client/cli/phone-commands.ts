@@ -1,0 +1,85 @@
+/** `kyc phone check|list`: the phone three-factor check (carrier verification gateway). */
+import { Command, Option } from 'commander';
+import { phoneCheckInputSchema, type PhoneCheckOutcomeAttribute } from '../../contracts/phone-check';
+import { parseInput } from '../../contracts/validation';
+import { PHONE_CHECK_OUTCOME_VALUES } from '../phone-check';
+import { parseRequestId } from '../request-ids';
+import type { CliContext, CliSession } from './context';
+import { parseCount, parseDuration } from './durations';
+import { renderPhoneList, renderPhoneResult } from './render';
+
+interface CheckOptions {
+  requestId: string;
+  phone?: string;
+  idCard?: string;
+  name?: string;
+  inputFile?: string;
+  maxAttempts?: number;
+  retryInterval?: number;
+  maxRetryInterval?: number;
+}
+
+function checkInput(context: CliContext, options: CheckOptions): Record<string, unknown> {
+  const fromFile = options.inputFile === undefined ? {} : context.readJsonFile(options.inputFile);
+  const base = typeof fromFile === 'object' && fromFile !== null ? (fromFile as Record<string, unknown>) : {};
+  const retry: Record<string, unknown> = typeof base.retry === 'object' && base.retry !== null ? { ...base.retry } : {};
+  if (options.maxAttempts !== undefined) retry.maximumAttempts = options.maxAttempts;
+  if (options.retryInterval !== undefined) retry.initialIntervalMs = options.retryInterval;
+  if (options.maxRetryInterval !== undefined) retry.maximumIntervalMs = options.maxRetryInterval;
+  return {
+    ...base,
+    ...(options.phone === undefined ? {} : { phone: options.phone }),
+    ...(options.idCard === undefined ? {} : { idCard: options.idCard }),
+    ...(options.name === undefined ? {} : { name: options.name }),
+    retry,
+  };
+}
+
+export function phoneCommand(session: CliSession): Command {
+  const phone = new Command('phone').description('phone three-factor check (carrier verification gateway)');
+
+  phone
+    .command('check')
+    .description(
+      'check that a mobile number, a resident ID number and a name belong together; a repeated request id returns the first answer',
+    )
+    .requiredOption('--request-id <id>', 'your id for this check (the workflow id is phone-check/<id>)')
+    .option('--phone <number>', 'mainland mobile number (never printed)')
+    .option('--id-card <number>', 'resident ID number (never printed)')
+    .option('--name <name>', 'name as registered with the carrier (never printed)')
+    .option('--input-file <path>', "the factors as JSON {phone, idCard, name} ('-' reads standard input)")
+    .option('--max-attempts <n>', 'gateway attempts while it is busy or unreachable', parseCount)
+    .option('--retry-interval <duration>', 'first wait between attempts, e.g. 1s', parseDuration)
+    .option('--max-retry-interval <duration>', 'longest wait between attempts, e.g. 60s', parseDuration)
+    .addHelpText(
+      'after',
+      '\nThe factors are personal data: prefer --input-file - (standard input) so they stay off the command line.',
+    )
+    .action(async (options: CheckOptions, command: Command) => {
+      const context = session.context(command);
+      // Validated before connecting: a bad factor fails here, naming the field, whatever the server's state.
+      const input = parseInput(phoneCheckInputSchema, checkInput(context, options), 'phone check input');
+      parseRequestId(options.requestId, 'phone check');
+      const run = await (await context.kyc()).phoneChecks.run(input, options.requestId);
+      context.print(renderPhoneResult(run.workflowId, run.started, run.result), run);
+    });
+
+  phone
+    .command('list')
+    .description('list checks by outcome (newest first)')
+    .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(PHONE_CHECK_OUTCOME_VALUES))
+    .option('--limit <n>', 'at most this many', parseCount, 50)
+    .option('--all-task-queues', 'include checks of every task queue, not only KYC_TASK_QUEUE')
+    .action(
+      async (
+        options: { outcome?: PhoneCheckOutcomeAttribute; limit: number; allTaskQueues?: boolean },
+        command: Command,
+      ) => {
+        const context = session.context(command);
+        const items = await (await context.kyc()).phoneChecks.list(options);
+        context.print(renderPhoneList(items), items);
+      },
+    );
+
+  return phone;
+}

@@ -1,0 +1,78 @@
+/**
+ * The `kyc` command: builds the commander program over the library and runs it, turning every
+ * error into one line on stderr (or a JSON object with `--json`) and a distinct exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { CliSession, processIo, type CliIo } from './context';
+import { deviceCommand } from './device-commands';
+import { EXIT, errorAsJson, exitCodeFor, type ExitCode } from './exit-codes';
+import { identityCommand } from './identity-commands';
+import { phoneCommand } from './phone-commands';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  done
+  2  invalid arguments or input (the message names the field)
+  3  refused by the workflow, or it already finished
+  4  no such workflow
+  5  configuration invalid or Temporal server unreachable
+  6  the workflow failed (no result)
+  1  anything else
+
+Configuration comes from the same environment as the worker: TEMPORAL_ADDRESS (127.0.0.1:7233),
+TEMPORAL_NAMESPACE (default) and KYC_TASK_QUEUE (kyc); the options above override them.`;
+
+export function buildProgram(session: CliSession): Command {
+  const { io } = session;
+  const program = new Command('kyc')
+    .description('Start, drive and inspect the KYC workflows (device approval, identity flow, phone check).')
+    .option('--json', 'print JSON instead of text (watch prints one JSON document per change)')
+    .option('--address <host:port>', 'Temporal server (default: TEMPORAL_ADDRESS)')
+    .option('--namespace <name>', 'Temporal namespace (default: TEMPORAL_NAMESPACE)')
+    .option('--task-queue <name>', "the workers' task queue (default: KYC_TASK_QUEUE)")
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .exitOverride();
+  for (const sub of [deviceCommand(session), identityCommand(session), phoneCommand(session)]) {
+    program.addCommand(sub);
+  }
+  // Subcommands inherit the output and exit handling, so their usage errors reach the same exit codes.
+  const inherit = (command: Command) => {
+    for (const sub of command.commands) {
+      sub.copyInheritedSettings(command);
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return program;
+}
+
+function reportError(io: CliIo, error: unknown, json: boolean): void {
+  if (json) {
+    io.stderr.write(`${JSON.stringify({ error: errorAsJson(error) })}\n`);
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`kyc: ${message}\n`);
+}
+
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<ExitCode> {
+  const session = new CliSession(io);
+  const program = buildProgram(session);
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    const code = exitCodeFor(error);
+    // Commander has already printed its own usage errors and help.
+    if (!(error instanceof CommanderError)) reportError(io, error, json);
+    return code;
+  } finally {
+    await session.close();
+  }
+}

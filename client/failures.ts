@@ -1,0 +1,114 @@
+/**
+ * Turns what the Temporal SDK throws into the library's typed errors. The SDK reports "no such
+ * workflow" and "workflow already completed" with the same error class, so a describe call tells
+ * the two apart instead of reading the server's message.
+ */
+import {
+  QueryNotRegisteredError,
+  ServiceError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  isGrpcServiceError,
+} from '@temporalio/client';
+import { ApplicationFailure, NamespaceNotFoundError, TemporalFailure } from '@temporalio/common';
+import type { KycContext } from './context';
+import {
+  AlreadyFinishedError,
+  FlowFailedError,
+  FlowNotFoundError,
+  KycClientError,
+  TemporalConnectionError,
+  UpdateRefusedError,
+} from './errors';
+
+/** gRPC status codes that mean "the server could not be used", not "the request was wrong". */
+const UNREACHABLE_CODES = new Set([1, 4, 14]); // CANCELLED, DEADLINE_EXCEEDED, UNAVAILABLE
+
+function grpcCode(error: unknown): number | undefined {
+  if (isGrpcServiceError(error)) return error.code;
+  if (error instanceof ServiceError || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return grpcCode(error.cause);
+  }
+  return undefined;
+}
+
+/** The innermost failure that names a type: what a caller can branch on. */
+export function rootFailure(error: unknown): { type: string; message: string } {
+  let current: unknown = error;
+  let best: { type: string; message: string } | undefined;
+  while (current instanceof Error) {
+    if (current instanceof ApplicationFailure)
+      best = { type: current.type ?? 'ApplicationFailure', message: current.message };
+    else if (current instanceof TemporalFailure && !best) best = { type: current.name, message: current.message };
+    current = current.cause;
+  }
+  return best ?? { type: error instanceof Error ? error.name : 'Error', message: String(error) };
+}
+
+export interface FailureContext {
+  workflowId: string;
+  /** What was being done, for the message: `submitToken`, `start`, `query state`, ... */
+  operation: string;
+  /** Set for updates: their refusals become `UpdateRefusedError`. */
+  update?: string;
+}
+
+/** The execution status of the latest run, or undefined when there is none. */
+async function executionStatus(context: KycContext, workflowId: string): Promise<string | undefined> {
+  try {
+    return (await context.client.workflow.getHandle(workflowId).describe()).status.name;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw toKycError(context, error, { workflowId, operation: 'describe' });
+  }
+}
+
+/** Synchronous part of the mapping: everything that needs no further call to the server. */
+export function toKycError(context: KycContext, error: unknown, at: FailureContext): Error {
+  if (error instanceof KycClientError) return error;
+  if (error instanceof WorkflowUpdateFailedError) {
+    const root = rootFailure(error.cause);
+    return new UpdateRefusedError(at.workflowId, at.update ?? at.operation, root.type, root.message);
+  }
+  if (error instanceof WorkflowFailedError) {
+    const root = rootFailure(error.cause);
+    return new FlowFailedError(at.workflowId, root.type, root.message);
+  }
+  if (error instanceof NamespaceNotFoundError) {
+    return new TemporalConnectionError(context.config.address, `namespace ${context.config.namespace} does not exist`);
+  }
+  if (error instanceof QueryNotRegisteredError) {
+    return new FlowFailedError(at.workflowId, 'QueryNotRegistered', `the workflow does not answer ${at.operation}`);
+  }
+  const code = grpcCode(error);
+  if (code !== undefined && UNREACHABLE_CODES.has(code)) {
+    const detail =
+      code === 4 && at.operation.startsWith('query')
+        ? `no worker answered ${at.operation} in time (is the kyc worker running on ${context.config.taskQueue}?)`
+        : `${at.operation} failed: ${code === 14 ? 'server unavailable' : code === 4 ? 'deadline exceeded' : 'cancelled'}`;
+    return new TemporalConnectionError(context.config.address, detail);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Full mapping: a "not found" is checked against the server to tell a missing run from a finished one. */
+export async function asKycError(context: KycContext, error: unknown, at: FailureContext): Promise<Error> {
+  if (error instanceof WorkflowNotFoundError) {
+    const status = await executionStatus(context, at.workflowId);
+    if (status === undefined) return new FlowNotFoundError(at.workflowId);
+    if (status !== 'RUNNING') return new AlreadyFinishedError(at.workflowId, status, at.operation);
+    return new FlowNotFoundError(at.workflowId);
+  }
+  return toKycError(context, error, at);
+}
+
+/** Runs one call to the server and rethrows its failure as a typed error. */
+export async function withKycErrors<T>(context: KycContext, at: FailureContext, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw await asKycError(context, error, at);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Typed client library of the KYC workflows. Start here:
+ *
+ *   const kyc = await KycClient.connect();            // TEMPORAL_ADDRESS / _NAMESPACE, KYC_TASK_QUEUE
+ *   const { handle } = await kyc.deviceApprovals.start(input);
+ *   await handle.submitToken('A1B2C3', { requestId });
+ *
+ * See docs/client.md.
+ */
+export { KycClient, type ConnectOptions } from './kyc-client';
+export {
+  AlreadyFinishedError,
+  FlowFailedError,
+  FlowNotFoundError,
+  KycClientError,
+  TemporalConnectionError,
+  UpdateRefusedError,
+  type KycErrorKind,
+} from './errors';
+export { InvalidInputError, type FieldIssue } from '../contracts/validation';
+export { ConfigError, type TemporalConfig } from '../common/config';
+export {
+  DeviceApprovalHandle,
+  DeviceApprovals,
+  parseDeviceRef,
+  type DeviceApprovalListFilter,
+  type DeviceApprovalListItem,
+  type DeviceRef,
+  type StartedApproval,
+} from './device-approval';
+export {
+  IDENTITY_FLOW_STATUS_VALUES,
+  IdentityFlowHandle,
+  IdentityFlows,
+  parseFlowRef,
+  type IdentityFlowListFilter,
+  type IdentityFlowListItem,
+  type IdentityFlowStatusValue,
+  type StartedIdentity,
+} from './identity-flow';
+export {
+  PHONE_CHECK_OUTCOME_VALUES,
+  PhoneChecks,
+  type PhoneCheckListFilter,
+  type PhoneCheckListItem,
+  type PhoneCheckRun,
+} from './phone-check';
+export { newRequestId, requestIdSchema, type RequestOptions } from './request-ids';
+export type { StartOutcome } from './starting';
+export type { ListedExecution } from './listing';
+export { watchWorkflow, type WatchOptions, type WatchSource } from './watch';
+export * as visibility from './visibility';

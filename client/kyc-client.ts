@@ -1,0 +1,68 @@
+/**
+ * The library's one entry point: connects from the same validated configuration as the worker
+ * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, KYC_TASK_QUEUE; no provider secret is read) and offers
+ * one typed module per flow.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { loadTemporalConfig, type TemporalConfig } from '../common/config';
+import { DEFAULT_QUERY_TIMEOUT_MS, type KycContext } from './context';
+import { DeviceApprovals } from './device-approval';
+import { TemporalConnectionError } from './errors';
+import { IdentityFlows } from './identity-flow';
+import { PhoneChecks } from './phone-check';
+
+export interface ConnectOptions {
+  /** Read the configuration from here instead of `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Or give it directly (it is then not read from the environment at all). */
+  config?: TemporalConfig;
+  /** How long to try reaching the server before giving up (default 5 s). */
+  connectTimeoutMs?: number;
+  queryTimeoutMs?: number;
+}
+
+export class KycClient {
+  readonly deviceApprovals: DeviceApprovals;
+  readonly identityFlows: IdentityFlows;
+  readonly phoneChecks: PhoneChecks;
+  private readonly context: KycContext;
+
+  /** Wraps a Temporal client the caller already has (the caller keeps owning its connection). */
+  constructor(
+    readonly temporal: Client,
+    readonly config: TemporalConfig,
+    options: { queryTimeoutMs?: number; ownsConnection?: boolean } = {},
+  ) {
+    this.context = { client: temporal, config, queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS };
+    this.ownsConnection = options.ownsConnection ?? false;
+    this.deviceApprovals = new DeviceApprovals(this.context);
+    this.identityFlows = new IdentityFlows(this.context);
+    this.phoneChecks = new PhoneChecks(this.context);
+  }
+
+  private readonly ownsConnection: boolean;
+
+  /**
+   * Connects to the configured server. Throws `ConfigError` for a bad configuration and
+   * `TemporalConnectionError` when the server cannot be reached.
+   */
+  static async connect(options: ConnectOptions = {}): Promise<KycClient> {
+    const config = options.config ?? loadTemporalConfig(options.env);
+    let connection: Connection;
+    try {
+      connection = await Connection.connect({
+        address: config.address,
+        connectTimeout: options.connectTimeoutMs ?? 5_000,
+      });
+    } catch (error) {
+      throw new TemporalConnectionError(config.address, error instanceof Error ? error.message : String(error));
+    }
+    const client = new Client({ connection, namespace: config.namespace });
+    return new KycClient(client, config, { queryTimeoutMs: options.queryTimeoutMs, ownsConnection: true });
+  }
+
+  /** Closes the connection when `connect` opened it. */
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.temporal.connection.close();
+  }
+}

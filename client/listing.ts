@@ -1,0 +1,39 @@
+/** One visibility list call, bounded, as plain records the CLI and callers can print or serialise. */
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import type { KycContext } from './context';
+import { withKycErrors } from './failures';
+
+export const DEFAULT_LIST_LIMIT = 50;
+
+export interface ListedExecution {
+  workflowId: string;
+  runId: string;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, ... */
+  execution: string;
+  startTime: Date;
+  closeTime?: Date;
+}
+
+export async function listExecutions(
+  context: KycContext,
+  query: string,
+  limit = DEFAULT_LIST_LIMIT,
+): Promise<Array<{ execution: ListedExecution; info: WorkflowExecutionInfo }>> {
+  return withKycErrors(context, { workflowId: '(list)', operation: 'list' }, async () => {
+    const found: Array<{ execution: ListedExecution; info: WorkflowExecutionInfo }> = [];
+    for await (const info of context.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
+      found.push({
+        info,
+        execution: {
+          workflowId: info.workflowId,
+          runId: info.runId,
+          execution: info.status.name,
+          startTime: info.startTime,
+          ...(info.closeTime ? { closeTime: info.closeTime } : {}),
+        },
+      });
+      if (found.length >= limit) break;
+    }
+    return found;
+  });
+}
