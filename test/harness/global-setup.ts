@@ -10,14 +10,17 @@ import { startDevServer, type DevServer } from '../../scripts/lib/dev-server';
 import { freePort } from '../../scripts/lib/free-port';
 import { registerSearchAttributes } from '../../scripts/lib/register-search-attributes';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli';
-import { HARNESS_FILE, TEST_OUTPUT_DIR, type HarnessInfo } from './harness-info';
+import { TEST_OUTPUT_DIR, runDirectory, type HarnessInfo } from './harness-info';
 
 declare global {
   var __KYC_DEV_SERVER__: DevServer | undefined;
+  var __KYC_RUN_DIR__: string | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
-  mkdirSync(TEST_OUTPUT_DIR, { recursive: true });
+  const runDir = runDirectory(process.pid);
+  mkdirSync(runDir, { recursive: true });
+  globalThis.__KYC_RUN_DIR__ = runDir;
   const cliPath = resolveTemporalCli();
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
 
@@ -47,10 +50,12 @@ export default async function globalSetup(): Promise<void> {
     workflowsPath: require.resolve('../../workflows'),
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
-  const workflowBundlePath = join(TEST_OUTPUT_DIR, 'workflow-bundle.js');
+  const workflowBundlePath = join(runDir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, code);
 
   const info: HarnessInfo = { temporalAddress, namespace, cliPath, uiUrl, workflowBundlePath };
-  writeFileSync(HARNESS_FILE, JSON.stringify(info, null, 2));
-  process.env.KYC_HARNESS_FILE = HARNESS_FILE;
+  const harnessFile = join(runDir, 'harness.json');
+  writeFileSync(harnessFile, JSON.stringify(info, null, 2));
+  // Jest starts its test workers after global setup, so they inherit this.
+  process.env.KYC_HARNESS_FILE = harnessFile;
 }

@@ -1,3 +1,6 @@
+import { rmSync } from 'node:fs';
+
 export default async function globalTeardown(): Promise<void> {
   await globalThis.__KYC_DEV_SERVER__?.stop();
+  if (globalThis.__KYC_RUN_DIR__) rmSync(globalThis.__KYC_RUN_DIR__, { recursive: true, force: true });
 }

@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const TEST_OUTPUT_DIR = join(__dirname, '..', '..', 'test-output');
-export const HARNESS_FILE = join(TEST_OUTPUT_DIR, 'harness.json');
+
+/** Each jest run gets its own folder, so runs side by side never read each other's server. */
+export function runDirectory(runId: string | number): string {
+  return join(TEST_OUTPUT_DIR, 'runs', String(runId));
+}
 
 export interface HarnessInfo {
   temporalAddress: string;
@@ -16,5 +20,7 @@ export interface HarnessInfo {
 }
 
 export function harnessInfo(): HarnessInfo {
-  return JSON.parse(readFileSync(process.env.KYC_HARNESS_FILE ?? HARNESS_FILE, 'utf8')) as HarnessInfo;
+  const file = process.env.KYC_HARNESS_FILE;
+  if (!file) throw new Error('KYC_HARNESS_FILE is not set: run the tests through jest (its global setup sets it)');
+  return JSON.parse(readFileSync(file, 'utf8')) as HarnessInfo;
 }
