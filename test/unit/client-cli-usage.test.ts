@@ -1,0 +1,204 @@
+/**
+ * The CLI's usage and validation paths, run in-process: these never reach a server (the address
+ * points at a closed port, so any attempt to connect would exit 5 instead of the code expected).
+ */
+import { runCli } from '../../client/cli/program';
+import type { CliIo } from '../../client/cli/context';
+import { EXIT } from '../../client/cli/exit-codes';
+
+const CPF = '52998224725';
+const ACCOUNT = '6dee9d0a-de79-4615-bbd0-d4a13d788268';
+const DEVICE = '8fbaae45-dcd0-4d5a-a209-691c6044241e';
+
+async function run(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: { TEMPORAL_ADDRESS: '127.0.0.1:1', KYC_TASK_QUEUE: 'kyc-unit' },
+    readStdin: () => stdin,
+  };
+  const code = await runCli(args, io);
+  return { code, stdout, stderr };
+}
+
+describe('help', () => {
+  it('lists the commands and the exit codes, exiting 0', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(/device\s+device two-factor approvals/);
+    expect(stdout).toMatch(/identity\s+identity-verification flows/);
+    expect(stdout).toMatch(/phone\s+phone three-factor check/);
+    expect(stdout).toContain('3  refused by the workflow');
+  });
+
+  it.each([
+    ['device', 'start', '--account-key <uuid>'],
+    ['device', 'token', '<approval> <token>'],
+    ['device', 'list', '--waiting'],
+    ['identity', 'list', '--older-than <duration>'],
+    ['phone', 'check', '--request-id <id>'],
+  ])('%s %s --help documents its options', async (group, command, expected) => {
+    const { code, stdout } = await run([group, command, '--help']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain(expected);
+  });
+
+  it('exits 2 with the group help when the subcommand is missing', async () => {
+    const { code, stderr } = await run(['device']);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain('Usage: kyc device');
+  });
+});
+
+describe('usage errors', () => {
+  it('exits 2 for an unknown option or a bad choice', async () => {
+    expect((await run(['device', 'list', '--bogus'])).code).toBe(EXIT.invalidInput);
+    const badChoice = await run(['device', 'list', '--status', 'DONE']);
+    expect(badChoice.code).toBe(EXIT.invalidInput);
+    expect(badChoice.stderr).toContain('Allowed choices are CREATING');
+  });
+
+  it('exits 2 for a bad duration', async () => {
+    const { code, stderr } = await run(['identity', 'list', '--older-than', 'soon']);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain('expected a duration');
+  });
+});
+
+describe('input validation happens before connecting', () => {
+  it('names the bad token field and never prints the token', async () => {
+    const { code, stderr } = await run(['device', 'token', `${ACCOUNT}/${DEVICE}`, 'AB#1']);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain('token must be exactly 6 letters or digits');
+    expect(stderr).not.toContain('AB#1');
+  });
+
+  it('names the bad part of an approval reference', async () => {
+    const { code, stderr } = await run(['device', 'status', `${ACCOUNT}/not-a-uuid`]);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain('deviceKey must be a UUID version 4');
+  });
+
+  it('names every bad field of a device start, without echoing the CPF', async () => {
+    const badCpf = '52998224700';
+    const { code, stderr } = await run(
+      [
+        'device',
+        'start',
+        '--account-key',
+        ACCOUNT,
+        '--device-key',
+        DEVICE,
+        '--contact-type',
+        'sms',
+        '--input-file',
+        '-',
+      ],
+      JSON.stringify({ approverCpf: badCpf }),
+    );
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain('sessionId');
+    expect(stderr).toContain('approverCpf is not a valid CPF');
+    expect(stderr).not.toContain(badCpf);
+  });
+
+  it('applies the cross-field rule once the fields themselves are valid', async () => {
+    const { code, stderr } = await run(
+      [
+        'device',
+        'start',
+        '--account-key',
+        ACCOUNT,
+        '--device-key',
+        DEVICE,
+        '--session-id',
+        ACCOUNT,
+        '--contact-type',
+        'liveness',
+        '--input-file',
+        '-',
+      ],
+      JSON.stringify({ approverCpf: CPF }),
+    );
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain('imageKey is required when contactType is liveness');
+    expect(stderr).not.toContain(CPF);
+  });
+
+  it('reports a missing or unreadable input file as invalid input', async () => {
+    const { code, stderr } = await run(['phone', 'check', '--request-id', 'r1', '--input-file', '-'], '{not json');
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain('input-file is not valid JSON');
+  });
+
+  it('refuses a phone check whose request id looks like personal data', async () => {
+    const { code, stderr } = await run([
+      'phone',
+      'check',
+      '--request-id',
+      '13812345678',
+      '--phone',
+      '13812345678',
+      '--id-card',
+      '11010519491231002X',
+      '--name',
+      'N',
+    ]);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain('requestId looks like a phone or document number');
+    expect(stderr).not.toContain('13812345678');
+  });
+
+  it('names the bad phone factors and prints them nowhere', async () => {
+    const { code, stderr } = await run([
+      'phone',
+      'check',
+      '--request-id',
+      'r1',
+      '--phone',
+      '2381234567',
+      '--id-card',
+      '110105194912310021',
+      '--name',
+      'N',
+    ]);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toMatch(/phone must be a mainland mobile number.*idCard has a wrong check character/);
+    expect(stderr).not.toContain('2381234567');
+    expect(stderr).not.toContain('110105194912310021');
+  });
+
+  it('refuses an identity request id shaped like a document number', async () => {
+    const { code, stderr } = await run(['identity', 'start', '--context-id', '11010519491231002X']);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain('contextId looks like a phone or document number');
+  });
+
+  it('prints the error as JSON with --json', async () => {
+    const { code, stderr } = await run(['--json', 'device', 'token', `${ACCOUNT}/${DEVICE}`, 'short']);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(JSON.parse(stderr)).toEqual({
+      error: {
+        type: 'InvalidInputError',
+        message: 'invalid submitToken: token must be exactly 6 letters or digits',
+        issues: [{ field: 'token', message: 'must be exactly 6 letters or digits' }],
+      },
+    });
+  });
+});
+
+describe('configuration', () => {
+  it('exits 5 when the server cannot be reached', async () => {
+    const { code, stderr } = await run(['device', 'status', `${ACCOUNT}/${DEVICE}`]);
+    expect(code).toBe(EXIT.connection);
+    expect(stderr).toContain('cannot use the Temporal server at 127.0.0.1:1');
+  });
+
+  it('exits 5 for an invalid configuration', async () => {
+    const { code, stderr } = await run(['--namespace', '', 'device', 'list']);
+    expect(code).toBe(EXIT.connection);
+    expect(stderr).toContain('TEMPORAL_NAMESPACE');
+  });
+});

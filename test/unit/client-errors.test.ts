@@ -1,0 +1,126 @@
+/** SDK errors become the library's typed errors, and each kind gets its own CLI exit code. */
+import { ServiceError, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, RetryState, TerminatedFailure } from '@temporalio/common';
+import { CommanderError } from 'commander';
+import { ConfigError } from '../../common/config';
+import { InvalidInputError } from '../../contracts/validation';
+import { EXIT, errorAsJson, exitCodeFor } from '../../client/cli/exit-codes';
+import { InterruptedError } from '../../client/cli/signals';
+import type { KycContext } from '../../client/context';
+import {
+  AlreadyFinishedError,
+  FlowFailedError,
+  FlowNotFoundError,
+  TemporalConnectionError,
+  UpdateRefusedError,
+} from '../../client/errors';
+import { rootFailure, toKycError } from '../../client/failures';
+
+// toKycError never calls the server: only the configuration is read from the context.
+const context = {
+  config: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'kyc' },
+  queryTimeoutMs: 1000,
+} as unknown as KycContext;
+const at = { workflowId: 'device-approval/a/b', operation: 'submitToken', update: 'submitToken' };
+
+/** gRPC status codes (from the gRPC spec): UNAVAILABLE and DEADLINE_EXCEEDED. */
+const grpcStatus = { UNAVAILABLE: 14, DEADLINE_EXCEEDED: 4 };
+
+function grpcError(code: number): Error {
+  return Object.assign(new Error(`${code} grpc`), { code, details: 'x', metadata: {} });
+}
+
+describe('toKycError', () => {
+  it('turns a refused update into UpdateRefusedError with the failure type and reason', () => {
+    const refusal = ApplicationFailure.create({ type: 'ResendCooldown', message: 'the next re-send is allowed at T' });
+    const error = toKycError(context, new WorkflowUpdateFailedError('Workflow Update failed', refusal), at);
+    expect(error).toBeInstanceOf(UpdateRefusedError);
+    expect(error).toMatchObject({
+      failureType: 'ResendCooldown',
+      reason: 'the next re-send is allowed at T',
+      update: 'submitToken',
+    });
+  });
+
+  it('finds the innermost typed failure of a failed workflow', () => {
+    const cause = new ActivityFailure(
+      'activity failed',
+      'checkPhoneThreeFactors',
+      '1',
+      RetryState.MAXIMUM_ATTEMPTS_REACHED,
+      undefined,
+      ApplicationFailure.create({ type: 'PhoneGatewayBusy', message: 'the verification centre is busy' }),
+    );
+    const error = toKycError(context, new WorkflowFailedError('failed', cause, RetryState.NON_RETRYABLE_FAILURE), at);
+    expect(error).toBeInstanceOf(FlowFailedError);
+    expect(error).toMatchObject({ failureType: 'PhoneGatewayBusy', reason: 'the verification centre is busy' });
+    expect(rootFailure(new TerminatedFailure('stopped by an operator'))).toEqual({
+      type: 'TerminatedFailure',
+      message: 'stopped by an operator',
+    });
+  });
+
+  it('reports an unreachable server as TemporalConnectionError naming the address', () => {
+    const error = toKycError(context, new ServiceError('failed', { cause: grpcError(grpcStatus.UNAVAILABLE) }), at);
+    expect(error).toBeInstanceOf(TemporalConnectionError);
+    expect(error.message).toContain('127.0.0.1:7233');
+  });
+
+  it('says a query deadline means no worker answered', () => {
+    const error = toKycError(context, grpcError(grpcStatus.DEADLINE_EXCEEDED), { ...at, operation: 'query state' });
+    expect(error).toBeInstanceOf(TemporalConnectionError);
+    expect(error.message).toMatch(/no worker answered query state/);
+  });
+
+  it('passes other errors through unchanged', () => {
+    const other = new Error('something else');
+    expect(toKycError(context, other, at)).toBe(other);
+  });
+});
+
+describe('exit codes', () => {
+  it.each([
+    [new InvalidInputError('x', [{ field: 'token', message: 'bad' }]), EXIT.invalidInput],
+    [new UpdateRefusedError('w', 'submitToken', 'InvalidState', 'no'), EXIT.refused],
+    [new AlreadyFinishedError('w', 'COMPLETED', 'submitToken'), EXIT.refused],
+    [new FlowNotFoundError('w'), EXIT.notFound],
+    [new TemporalConnectionError('a', 'down'), EXIT.connection],
+    [new ConfigError(['TEMPORAL_ADDRESS: bad']), EXIT.connection],
+    [new FlowFailedError('w', 'T', 'm'), EXIT.flowFailed],
+    [new InterruptedError(), EXIT.interrupted],
+    [new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'), EXIT.ok],
+    [new CommanderError(1, 'commander.help', '(outputHelp)'), EXIT.invalidInput],
+    [new CommanderError(1, 'commander.unknownOption', 'unknown option'), EXIT.invalidInput],
+    [new Error('bug'), EXIT.unexpected],
+  ])('%p exits %p', (error, code) => {
+    expect(exitCodeFor(error)).toBe(code);
+  });
+
+  it('gives every kind a different code', () => {
+    const codes = [
+      EXIT.ok,
+      EXIT.unexpected,
+      EXIT.invalidInput,
+      EXIT.refused,
+      EXIT.notFound,
+      EXIT.connection,
+      EXIT.flowFailed,
+    ];
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+
+  it('serialises typed fields for --json', () => {
+    expect(errorAsJson(new UpdateRefusedError('w', 'resendToken', 'ResendCooldown', 'later'))).toEqual({
+      type: 'UpdateRefusedError',
+      kind: 'refused',
+      message: 'resendToken refused by w (ResendCooldown): later',
+      workflowId: 'w',
+      update: 'resendToken',
+      failureType: 'ResendCooldown',
+      reason: 'later',
+    });
+    expect(errorAsJson(new InvalidInputError('x', [{ field: 'token', message: 'bad' }]))).toMatchObject({
+      issues: [{ field: 'token', message: 'bad' }],
+    });
+  });
+});
