@@ -80,7 +80,10 @@ export function createIdentityFlowActivities(client: EsignClient): IdentityFlowA
       const beat = () => context.heartbeat({ ...progress });
       // Heartbeats also carry cancellation (a callback woke the workflow) to a poller that is asleep.
       const ticker = setInterval(beat, Math.max(50, Math.floor(polling.heartbeatTimeoutMs / 4)));
+      const pause = () => context.sleep(Math.max(0, Math.min(progress.intervalMs, input.deadlineAt - Date.now())));
       try {
+        // The workflow has just seen this outline, so a poller started after a change waits first.
+        if (input.readImmediately === false && !resumed.success) await pause();
         for (;;) {
           const outcome = await read(input.flowId, context.cancellationSignal);
           progress.polls += 1;
@@ -88,7 +91,7 @@ export function createIdentityFlowActivities(client: EsignClient): IdentityFlowA
           beat();
           const reason = stopReason(outcome, input, startedAt);
           if (reason) return { read: outcome, polls: progress.polls, reason };
-          await context.sleep(Math.max(0, Math.min(progress.intervalMs, input.deadlineAt - Date.now())));
+          await pause();
           progress.intervalMs = Math.min(
             polling.maxIntervalMs,
             Math.ceil(progress.intervalMs * polling.backoffCoefficient),

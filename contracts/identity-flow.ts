@@ -46,6 +46,16 @@ export const IDENTITY_FLOW_ID_POLICIES = {
   workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
 } as const;
 
+/** Start options of the tracking workflow for a known flow id: a repeated start attaches. */
+export function identityFlowStartOptions(flowId: string, taskQueue: string) {
+  return { workflowId: identityFlowWorkflowId(flowId), taskQueue, ...IDENTITY_FLOW_ID_POLICIES };
+}
+
+/** Start options of the starter for a new flow: a repeated request with the same contextId attaches. */
+export function identityFlowStarterOptions(contextId: string, taskQueue: string) {
+  return { workflowId: identityFlowStarterWorkflowId(contextId), taskQueue, ...IDENTITY_FLOW_ID_POLICIES };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The outline, normalised (what the provider module produces and the workflow keeps)
 
@@ -286,6 +296,8 @@ export interface WaitForOutlineChangeInput {
   flowId: string;
   /** Fingerprint of the outline the workflow already knows; null before the first read. */
   lastFingerprint: string | null;
+  /** Read before the first wait (the default: at the start and after a callback); false after a change. */
+  readImmediately?: boolean;
   polling: PollingPolicy;
   deadlineAt: number;
 }

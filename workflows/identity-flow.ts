@@ -179,6 +179,7 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
   };
   let result: IdentityFlowResult | null = null;
   let wakeRequested = false;
+  let readImmediately = true;
 
   setHandler(identityFlowOutlineQuery, (): IdentityFlowView => ({
     flowId,
@@ -221,6 +222,7 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
     }
 
     // Any wake-up that arrived so far is served by the read the new poller makes first.
+    if (wakeRequested) readImmediately = true;
     wakeRequested = false;
     const poller = proxyActivities<IdentityFlowActivityContract>({
       heartbeatTimeout: polling.heartbeatTimeoutMs,
@@ -236,6 +238,7 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
       poller.waitForOutlineChange({
         flowId,
         lastFingerprint: state.fingerprint,
+        readImmediately,
         polling,
         deadlineAt: state.deadlineAt,
       }),
@@ -246,6 +249,8 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
         polled.then((value) => ({ kind: 'polled' as const, value })),
         woken.then(() => ({ kind: 'woken' as const })),
       ]);
+      // After a wake-up the next poller reads at once; after a poll it waits its interval first.
+      readImmediately = step.kind === 'woken';
       if (step.kind === 'polled') result = applyPoll(flowId, step.value, state);
     } catch (error) {
       if (error instanceof ActivityFailure && error.cause instanceof TimeoutFailure) {

@@ -68,7 +68,7 @@ function input(
   lastFingerprint: string | null,
   overrides: Partial<WaitForOutlineChangeInput> = {},
 ): WaitForOutlineChangeInput {
-  return { flowId, lastFingerprint, polling, deadlineAt: Date.now() + 60_000, ...overrides };
+  return { flowId, lastFingerprint, readImmediately: true, polling, deadlineAt: Date.now() + 60_000, ...overrides };
 }
 
 describe('waitForOutlineChange', () => {
@@ -118,6 +118,19 @@ describe('waitForOutlineChange', () => {
     expect(result.reason).toBe('deadline');
     expect(result.polls).toBeGreaterThan(41);
     expect(beats.every((beat) => beat.intervalMs === 40)).toBe(true);
+  });
+
+  it('waits one interval before its first read when the workflow has just seen the outline', async () => {
+    const { flowId, fingerprint } = await flowInIng();
+    const slow = pollingPolicySchema.parse({ initialIntervalMs: 300, maxIntervalMs: 300, heartbeatTimeoutMs: 400 });
+    const before = await control.counter(`outline:${flowId}`);
+    const running = runIn(new MockActivityEnvironment(), () =>
+      activities.waitForOutlineChange(input(flowId, fingerprint, { readImmediately: false, polling: slow })),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await control.counter(`outline:${flowId}`)).toBe(before);
+    await control.request('POST', `/esign/flows/${flowId}/progress`, { flowStatus: 'SUCCESS', callback: false });
+    expect(await running).toMatchObject({ reason: 'final', polls: 1 });
   });
 
   it('returns a gone flow as data, with the provider code', async () => {
