@@ -295,3 +295,6 @@ function goneMessage(code: number): string {
       return '认证流程不存在';
   }
 }
+
+export { EsignControl, type FlowChange, type SubFlowChange } from './control';
+export type { CallbackDelivery, CallbackTamper } from './callbacks';
