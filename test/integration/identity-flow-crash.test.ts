@@ -1,0 +1,125 @@
+/**
+ * A worker process killed (SIGKILL) in the middle of a long poll: polling stops, and when a new
+ * worker process starts, the poller is retried after its heartbeat timeout and resumes from its
+ * heartbeat details (poll count, backoff) instead of starting over; the flow then completes.
+ */
+import { execFileSync } from 'node:child_process';
+import type { Payload } from '@temporalio/common';
+import {
+  identityFlowOutlineQuery,
+  identityFlowStartOptions,
+  pollerProgressSchema,
+  type PollerProgress,
+} from '../../contracts/identity-flow';
+import { EsignControl } from '../../simulators/esign';
+import type { identityFlowWorkflow } from '../../workflows/identity-flow';
+import { spawnWorkerProcess, startTestStack, type TestStack, type WorkerProcess } from '../harness';
+
+let stack: TestStack;
+let esign: EsignControl;
+let worker: WorkerProcess | undefined;
+
+beforeAll(async () => {
+  stack = await startTestStack({ workers: false });
+  esign = new EsignControl(stack.simulators.controls.esign);
+});
+afterAll(async () => {
+  if (worker) await killHard(worker);
+  await stack?.shutdown();
+});
+
+function childPids(pid: number): number[] {
+  try {
+    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+    return out
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((child) => child > 0)
+      .flatMap((child) => [child, ...childPids(child)]);
+  } catch {
+    return []; // ps exits 1 when there are none.
+  }
+}
+
+/**
+ * SIGKILLs the worker and every process under it. The harness runs the worker through the tsx
+ * CLI, which runs the real worker in a child process; SIGKILL of the CLI alone leaves that child
+ * running (orphaned), and a "crash" test would then test nothing.
+ */
+async function killHard(target: WorkerProcess): Promise<void> {
+  const pid = target.child.pid;
+  for (const child of pid ? childPids(pid) : []) {
+    try {
+      process.kill(child, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  await target.kill('SIGKILL');
+}
+
+async function readsReach(flowId: string, count: number): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const reads = await esign.outlineReads(flowId);
+    if (reads >= count) return reads;
+    if (Date.now() > deadline) throw new Error(`only ${reads} outline reads, expected ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function pollerState(handle: { describe(): Promise<{ raw: { pendingActivities?: unknown[] | null } }> }) {
+  const [pending] = ((await handle.describe()).raw.pendingActivities ?? []) as Array<{
+    attempt?: number | null;
+    heartbeatDetails?: { payloads?: Payload[] | null } | null;
+  }>;
+  const payload = pending?.heartbeatDetails?.payloads?.[0];
+  const progress: PollerProgress | undefined = payload?.data
+    ? pollerProgressSchema.parse(JSON.parse(Buffer.from(payload.data).toString('utf8')))
+    : undefined;
+  return { attempt: pending?.attempt ?? 0, progress };
+}
+
+it('resumes polling from the last heartbeat after the worker is killed mid-poll', async () => {
+  const { flowId } = await esign.createFlow();
+  await esign.progress(flowId, { flowStatus: 'ING', callback: false });
+  worker = await spawnWorkerProcess(stack);
+
+  const handle = await stack.client.workflow.start<typeof identityFlowWorkflow>('identityFlowWorkflow', {
+    ...identityFlowStartOptions(flowId, stack.taskQueue),
+    args: [
+      {
+        flowId,
+        polling: { initialIntervalMs: 20, backoffCoefficient: 1, maxIntervalMs: 20, heartbeatTimeoutMs: 1_000 },
+        providerRetry: { initialIntervalMs: 50, maxIntervalMs: 200 },
+      },
+    ],
+  });
+  await readsReach(flowId, 60);
+  // Heartbeats are throttled to a fraction of the timeout: wait until one carries real progress.
+  let before = await pollerState(handle);
+  while ((before.progress?.polls ?? 0) < 20) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    before = await pollerState(handle);
+  }
+  expect(before.attempt).toBe(1);
+
+  await killHard(worker);
+  const readsAtKill = await esign.outlineReads(flowId);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  // Nothing polls while no worker runs (one request may have been in flight at the kill).
+  expect(await esign.outlineReads(flowId)).toBeLessThanOrEqual(readsAtKill + 1);
+
+  worker = await spawnWorkerProcess(stack);
+  await readsReach(flowId, readsAtKill + 20);
+  const after = await pollerState(handle);
+  expect(after.attempt).toBeGreaterThanOrEqual(2);
+  // The retried attempt continued the count from the heartbeat instead of starting from zero.
+  expect(after.progress?.polls ?? 0).toBeGreaterThan(before.progress?.polls ?? 0);
+
+  await esign.progress(flowId, { flowStatus: 'SUCCESS', callback: false });
+  expect(await handle.result()).toMatchObject({ status: 'SUCCESS', flowId });
+  const view = await handle.query(identityFlowOutlineQuery);
+  expect(view.checks).toBeGreaterThan((before.progress?.polls ?? 0) + 20);
+  expect(worker.output()).not.toContain(stack.credentials.esignAppSecret);
+});
