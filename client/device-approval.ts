@@ -129,7 +129,7 @@ export class DeviceApprovalHandle {
   }
 
   /** Sends the approver's token. Refusals (wrong state, deadline passed, bank down) throw `UpdateRefusedError`. */
-  submitToken(token: string, options: RequestOptions = {}): Promise<SubmitTokenResult> {
+  async submitToken(token: string, options: RequestOptions = {}): Promise<SubmitTokenResult> {
     const args = parseInput(submitTokenArgsSchema, { token }, 'submitToken');
     return this.update(submitTokenUpdate.name, () =>
       this.temporal.executeUpdate(submitTokenUpdate, {
@@ -140,7 +140,7 @@ export class DeviceApprovalHandle {
   }
 
   /** Asks the bank to send a new token (optionally by another channel). */
-  resendToken(options: RequestOptions & { contactType?: TokenContactType } = {}): Promise<ResendTokenResult> {
+  async resendToken(options: RequestOptions & { contactType?: TokenContactType } = {}): Promise<ResendTokenResult> {
     const args = parseInput(
       resendTokenArgsSchema,
       options.contactType === undefined ? {} : { contactType: options.contactType },
@@ -155,7 +155,7 @@ export class DeviceApprovalHandle {
   }
 
   /** Cancels the approval; the pending device is disabled (per the run's policy). Keep personal data out of `reason`. */
-  cancel(reason: string, options: RequestOptions = {}): Promise<CancelResult> {
+  async cancel(reason: string, options: RequestOptions = {}): Promise<CancelResult> {
     const args = parseInput(cancelArgsSchema, { reason }, 'cancel');
     return this.update(cancelApprovalUpdate.name, () =>
       this.temporal.executeUpdate(cancelApprovalUpdate, {
@@ -184,8 +184,9 @@ export class DeviceApprovals {
 
   /**
    * Starts the approval of one device, or attaches to the one already running for it. Throws
-   * `InvalidInputError` for a bad input (before any call) and `AlreadyFinishedError` when this
-   * device's approval already completed (a new device scan gives a new device key).
+   * `InvalidInputError` for a bad input, before any call. When this device's approval already
+   * completed it is not started again (a new device scan gives a new device key): the outcome
+   * says `finished` and the handle reads the final state.
    */
   async start(input: DeviceApprovalInput): Promise<StartedApproval> {
     const { client, config } = this.context;

@@ -7,11 +7,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import {
-  IDENTITY_FLOW_ID_POLICIES,
   IDENTITY_FLOW_STATUS_KEY,
   contextIdSchema,
   flowIdSchema,
   identityFlowOutlineQuery,
+  identityFlowStartOptions,
+  identityFlowStarterOptions,
   identityFlowStarterWorkflowId,
   identityFlowWorkflowId,
   startIdentityFlowInputSchema,
@@ -161,10 +162,8 @@ export class IdentityFlows {
     const starterId = identityFlowStarterWorkflowId(parsed.contextId);
     const outcome = await startOrAttach(this.context, starterId, 'start identity flow', () =>
       client.workflow.start<typeof identityFlowStarterWorkflow>(IDENTITY_FLOW_STARTER_WORKFLOW_TYPE, {
-        workflowId: starterId,
-        taskQueue: config.taskQueue,
+        ...identityFlowStarterOptions(parsed.contextId, config.taskQueue),
         args: [parsed],
-        ...IDENTITY_FLOW_ID_POLICIES,
         ...identityFlowStartMetadata(parsed.contextId, parsed.objectType, parsed),
       }),
     );
@@ -181,10 +180,8 @@ export class IdentityFlows {
     const workflowId = identityFlowWorkflowId(parsed.flowId);
     const outcome = await startOrAttach(this.context, workflowId, 'track identity flow', () =>
       client.workflow.start<typeof identityFlowWorkflow>(IDENTITY_FLOW_WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: config.taskQueue,
+        ...identityFlowStartOptions(parsed.flowId, config.taskQueue),
         args: [parsed],
-        ...IDENTITY_FLOW_ID_POLICIES,
         typedSearchAttributes: [{ key: IDENTITY_FLOW_STATUS_KEY, value: 'INIT' }],
         ...identityFlowTrackingMetadata(parsed, workflowId),
       }),
