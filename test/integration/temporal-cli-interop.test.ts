@@ -1,0 +1,177 @@
+/**
+ * The official `temporal` CLI works on these workflows as docs/client.md shows: query the state,
+ * send a token through the update (deduplicated by update id, refused by the validator), list by
+ * custom search attribute with a query the library builds, and read the user metadata.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { DEVICE_APPROVAL_STATUS_KEY, type DeviceApprovalState } from '../../contracts/device-approval';
+import type { IdentityFlowView } from '../../contracts/identity-flow';
+import { KycClient, type DeviceApprovalHandle } from '../../client';
+import { BUILTIN, and, equals } from '../../client/visibility';
+import { BANK_ROUTES, BankDeviceControl } from '../../simulators/bank-device';
+import { EsignControl } from '../../simulators/esign';
+import { harnessInfo, startTestStack, type TestStack } from '../harness';
+
+const run = promisify(execFile);
+const APPROVER_CPF = '52998224725';
+
+let stack: TestStack;
+let kyc: KycClient;
+let bank: BankDeviceControl;
+let accountKey: string;
+let deviceKey: string;
+let handle: DeviceApprovalHandle;
+
+/** Runs the real `temporal` binary against the shared dev server and parses its JSON output. */
+async function temporal<T>(...args: string[]): Promise<T> {
+  const { cliPath, temporalAddress, namespace } = harnessInfo();
+  const { stdout } = await run(cliPath, [
+    ...args,
+    '--address',
+    temporalAddress,
+    '--namespace',
+    namespace,
+    '-o',
+    'json',
+  ]);
+  return JSON.parse(stdout) as T;
+}
+
+async function temporalFails(...args: string[]): Promise<string> {
+  try {
+    await temporal(...args);
+  } catch (error) {
+    return String((error as { stderr?: string }).stderr ?? error);
+  }
+  throw new Error(`temporal ${args.join(' ')} succeeded`);
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  kyc = new KycClient(stack.client, stack.config.temporal);
+  bank = new BankDeviceControl(stack.simulators.controls.bank);
+  accountKey = randomUUID();
+  deviceKey = randomUUID();
+  await bank.registerAccount({ account_key: accountKey, approvers: [APPROVER_CPF] });
+  ({ handle } = await kyc.deviceApprovals.start({
+    accountKey,
+    deviceKey,
+    sessionId: randomUUID(),
+    approverCpf: APPROVER_CPF,
+    contactType: 'sms',
+  }));
+  for await (const state of handle.watch()) if (state.status !== 'CREATING') break;
+});
+afterAll(() => stack?.shutdown());
+
+it('queries the state', async () => {
+  const answer = await temporal<{ queryResult: DeviceApprovalState[] }>(
+    'workflow',
+    'query',
+    '--workflow-id',
+    handle.workflowId,
+    '--type',
+    'state',
+  );
+  expect(answer.queryResult[0]).toMatchObject({ status: 'WAITING_FOR_TOKEN', accountKey, deviceKey, attemptsLeft: 3 });
+});
+
+it('lists by custom search attribute with a query the library builds', async () => {
+  const query = and(
+    equals(DEVICE_APPROVAL_STATUS_KEY, 'WAITING_FOR_TOKEN'),
+    equals(BUILTIN.TaskQueue, stack.taskQueue),
+  );
+  type Listed = Array<{ execution: { workflowId: string }; status: string }>;
+  let listed = await temporal<Listed>('workflow', 'list', '--query', query);
+  for (let tries = 1; tries < 20 && listed.length === 0; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    listed = await temporal<Listed>('workflow', 'list', '--query', query);
+  }
+  expect(listed).toEqual([
+    expect.objectContaining({
+      execution: expect.objectContaining({ workflowId: handle.workflowId }) as unknown,
+      status: 'WORKFLOW_EXECUTION_STATUS_RUNNING',
+    }),
+  ]);
+});
+
+it('shows the user metadata the client set', async () => {
+  const described = await temporal<{ executionConfig: { userMetadata: { summary: string; details: string } } }>(
+    'workflow',
+    'describe',
+    '--workflow-id',
+    handle.workflowId,
+  );
+  expect(described.executionConfig.userMetadata.summary).toMatch(/^Device approval by SMS token: device /);
+  expect(described.executionConfig.userMetadata.details).not.toContain(APPROVER_CPF);
+});
+
+it('refuses a malformed token through the validator, naming the field', async () => {
+  const stderr = await temporalFails(
+    'workflow',
+    'update',
+    'execute',
+    '--workflow-id',
+    handle.workflowId,
+    '--name',
+    'submitToken',
+    '--input',
+    '{"token":"12"}',
+  );
+  expect(stderr).toContain('token must be exactly 6 letters or digits (type: InvalidInput');
+});
+
+it('sends a token through the update, deduplicated by the update id the kyc CLI uses', async () => {
+  const validations = () => bank.counter(`calls:${BANK_ROUTES.validate}`);
+  const before = await validations();
+  const { token } = await bank.sentToken(deviceKey);
+  const update = [
+    'workflow',
+    'update',
+    'execute',
+    '--workflow-id',
+    handle.workflowId,
+    '--name',
+    'submitToken',
+    '--input',
+    JSON.stringify({ token }),
+    '--update-id',
+    'submitToken:ops-ticket-42',
+  ];
+  expect(await temporal(...update)).toMatchObject({ result: { outcome: 'accepted' } });
+  expect(await temporal(...update)).toMatchObject({ result: { outcome: 'accepted' } });
+  expect(await validations()).toBe(before + 1);
+  // The same request id through the library is the same update: its first answer comes back.
+  expect(await handle.submitToken(token ?? '', { requestId: 'ops-ticket-42' })).toEqual({ outcome: 'accepted' });
+  expect((await handle.result()).status).toBe('APPROVED');
+});
+
+it('queries an identity flow outline', async () => {
+  const esign = new EsignControl(stack.simulators.controls.esign);
+  const { flowId } = await esign.createFlow({ objectType: 'INDIVIDUAL' });
+  const tracked = await kyc.identityFlows.track({
+    flowId,
+    polling: { initialIntervalMs: 20, maxIntervalMs: 100, heartbeatTimeoutMs: 2_000 },
+  });
+  const deadline = Date.now() + 15_000;
+  let view: IdentityFlowView | undefined;
+  while (Date.now() < deadline) {
+    view = (
+      await temporal<{ queryResult: IdentityFlowView[] }>(
+        'workflow',
+        'query',
+        '--workflow-id',
+        tracked.workflowId,
+        '--type',
+        'outline',
+      )
+    ).queryResult[0];
+    if (view?.outline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(view).toMatchObject({ flowId, phase: 'TRACKING', outline: { flowStatus: 'INIT' } });
+  await esign.remove(flowId);
+  expect((await tracked.handle.result()).status).toBe('NOT_FOUND');
+});
