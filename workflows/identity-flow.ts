@@ -317,8 +317,8 @@ export async function identityFlowStarterWorkflow(rawInput: StartIdentityFlowInp
 }
 
 /**
- * Benchmark baseline only (benchmarks/identity-history.ts): the naive design, one activity and
- * one timer per poll, whose history grows with every poll. Not for production use.
+ * Benchmark baseline only (benchmarks/identity-history.ts): the naive design, one activity (and,
+ * with an interval, one timer) per poll, whose history grows with every poll. Not for production use.
  */
 export async function identityFlowNaivePollingWorkflow(
   rawInput: NaivePollingInput,
@@ -330,6 +330,6 @@ export async function identityFlowNaivePollingWorkflow(
     if (read.kind === 'gone') return { polls, status: read.reason };
     if (isFinalFlowStatus(read.outline.flowStatus) || polls >= input.maxPolls)
       return { polls, status: read.outline.flowStatus };
-    await sleep(input.intervalMs);
+    if (input.intervalMs > 0) await sleep(input.intervalMs);
   }
 }
