@@ -68,7 +68,7 @@ export function deviceApprovalMetadata(request: DeviceApprovalRequest, workflowI
     "The approver's token arrives through the `submitToken` update:",
     `\`temporal workflow update execute -w ${workflowId} --name submitToken --input '{"token":"<6 characters>"}'\``,
     '',
-    "No personal data here: the approver's CPF is only in the workflow input, for the bank.",
+    "Personal data never appears in this summary: the approver's CPF travels only in the workflow input, to the bank.",
   );
   return { staticSummary, staticDetails: lines.join('\n') };
 }
@@ -126,7 +126,7 @@ export function phoneCheckMetadata(requestId: string, retry: PhoneCheckRetry): U
         `${humanDuration(retry.initialIntervalMs)} to ${humanDuration(retry.maximumIntervalMs)} apart`,
       '',
       'Outcome: search attribute `PhoneCheckOutcome` (VERIFIED, MISMATCH, NO_RECORD, ...).',
-      'No personal data here: the three factors are only in the workflow input, for the gateway.',
+      'Personal data never appears in this summary: the three factors travel only in the workflow input, to the gateway.',
     ].join('\n'),
   };
 }
