@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
   approvalStateQuery,
   cancelApprovalUpdate,
@@ -28,9 +28,9 @@ const DEMO_APPROVER_CPF = '52998224725';
 
 const CREATE_CALLS = `calls:${BANK_ROUTES.create}`;
 
-type Handle = WorkflowHandle<typeof deviceApprovalWorkflow>;
+type Handle = WorkflowHandleWithFirstExecutionRunId<typeof deviceApprovalWorkflow>;
 
-async function waitForStatus(handle: Handle, status: DeviceApprovalStatus): Promise<void> {
+async function waitForStatus(handle: Pick<Handle, 'query'>, status: DeviceApprovalStatus): Promise<void> {
   const deadline = Date.now() + 60_000;
   while ((await handle.query(approvalStateQuery)).status !== status) {
     if (Date.now() > deadline) throw new Error(`the approval did not reach ${status}`);
@@ -64,6 +64,7 @@ export async function runDeviceApprovalDemo(ctx: DemoContext): Promise<void> {
   const handle = await start(sms);
   ctx.say(`Started an SMS approval: ${ctx.workflowLink(handle.workflowId)}`);
   const again = await start(sms);
+  if (!handle.firstExecutionRunId) throw new Error('the start returned no run id');
   await waitForStatus(handle, 'WAITING_FOR_TOKEN');
   ctx.say(
     `Started it again with the same keys: same run (${again.firstExecutionRunId === handle.firstExecutionRunId ? 'yes' : 'NO'}); ` +
