@@ -52,15 +52,11 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1920, height: 1000 } });
   const { namespace } = harnessInfo();
-  await page.addInitScript(
-    ({ namespace, columns }) => {
-      window.localStorage.setItem(
-        'namespace-workflow-table-columns',
-        JSON.stringify({ [namespace]: columns.map((label, index) => ({ label, pinned: index < 2 })) }),
-      );
-    },
-    { namespace, columns: COLUMNS },
-  );
+  const columns = { [namespace]: COLUMNS.map((label, index) => ({ label, pinned: index < 2 })) };
+  // Runs in the page before its own scripts (a string: this project compiles without the DOM types).
+  await page.addInitScript({
+    content: `localStorage.setItem('namespace-workflow-table-columns', ${JSON.stringify(JSON.stringify(columns))});`,
+  });
 });
 
 afterAll(async () => {
