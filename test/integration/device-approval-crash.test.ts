@@ -185,3 +185,34 @@ it('a worker killed while the bank checks the token: the retry reads the approva
   expect(second.output()).not.toContain(token);
   await killHard(second);
 });
+
+it('a worker killed during a delayed validate call (delay fault): the new worker checks the token once more, never counting it wrong', async () => {
+  const first = await spawnWorker();
+  const request = input();
+  const handle: Handle = await stack.client.workflow.start<typeof deviceApprovalWorkflow>(
+    'deviceApprovalWorkflow',
+    deviceApprovalStartOptions(request, stack.taskQueue),
+  );
+  await waitForStatus(handle, 'WAITING_FOR_TOKEN');
+  const { token } = await bank.sentToken(request.deviceKey);
+  const before = await counters();
+
+  // The framework's delay holds the request before the bank reads it; the caller's death cancels it.
+  await bank.generic.injectFault({ route: BANK_ROUTES.validate, kind: 'delay', delayMs: 2000 });
+  const update = handle.executeUpdate(submitTokenUpdate, { args: [{ token: token! }] });
+  await waitFor(
+    () => bank.counter('faults:delay'),
+    (delayed) => delayed > (before['faults:delay'] ?? 0),
+    'the validate call to be held by the delay fault',
+  );
+  await killHard(first);
+
+  const second = await spawnWorker();
+  expect(await update).toEqual({ outcome: 'accepted' });
+  expect(await handle.result()).toMatchObject({ status: 'APPROVED', attemptsLeft: 3 });
+  const after = await counters();
+  expect(delta(after, before, 'tokensValidated')).toBe(1);
+  expect(delta(after, before, 'wrongTokens')).toBe(0);
+  expect(delta(after, before, 'devicesCreated')).toBe(0);
+  await killHard(second);
+});
