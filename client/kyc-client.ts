@@ -4,6 +4,7 @@
  * one typed module per flow.
  */
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadTemporalConfig, type TemporalConfig } from '../common/config';
 import { DEFAULT_QUERY_TIMEOUT_MS, type KycContext } from './context';
 import { DeviceApprovals } from './device-approval';
@@ -19,6 +20,8 @@ export interface ConnectOptions {
   /** How long to try reaching the server before giving up (default 5 s). */
   connectTimeoutMs?: number;
   queryTimeoutMs?: number;
+  /** The same data converter as the worker's (e.g. with an encrypting payload codec), when it has one. */
+  dataConverter?: DataConverter;
 }
 
 export class KycClient {
@@ -57,7 +60,7 @@ export class KycClient {
     } catch (error) {
       throw new TemporalConnectionError(config.address, error instanceof Error ? error.message : String(error));
     }
-    const client = new Client({ connection, namespace: config.namespace });
+    const client = new Client({ connection, namespace: config.namespace, dataConverter: options.dataConverter });
     return new KycClient(client, config, { queryTimeoutMs: options.queryTimeoutMs, ownsConnection: true });
   }
 

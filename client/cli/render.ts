@@ -33,6 +33,12 @@ export function approvalLine(state: DeviceApprovalState, now = Date.now()): stri
   return parts.join('  ');
 }
 
+/** "now" once the cooldown has passed, else how long to wait. */
+function resendWhen(nextResendAt: string, now: number): string {
+  const at = new Date(nextResendAt);
+  return at.getTime() <= now ? 'now' : relative(at, now);
+}
+
 export function renderApprovalState(workflowId: string, state: DeviceApprovalState, now = Date.now()): string {
   const waiting = state.status === 'WAITING_FOR_TOKEN';
   const ended = isTerminalStatus(state.status);
@@ -47,7 +53,7 @@ export function renderApprovalState(workflowId: string, state: DeviceApprovalSta
         'deadline',
         ended ? timestamp(state.deadline) : `${timestamp(state.deadline)} (${relative(new Date(state.deadline), now)})`,
       ],
-      ['next re-send', waiting && state.nextResendAt ? relative(new Date(state.nextResendAt), now) : undefined],
+      ['next re-send', waiting && state.nextResendAt ? resendWhen(state.nextResendAt, now) : undefined],
       [
         'rejection',
         state.rejection

@@ -198,3 +198,10 @@ describe('references', () => {
     expect(() => parseFlowRef('a b')).toThrow(/flowId must be 1-64/);
   });
 });
+
+describe('re-send timing', () => {
+  it('says a re-send is possible now once the cooldown has passed', () => {
+    const text = renderApprovalState('w', { ...waiting, nextResendAt: '2026-11-24T00:59:00.000Z' }, NOW);
+    expect(text).toContain('next re-send   now');
+  });
+});
