@@ -6,7 +6,11 @@ interface State {
 }
 
 async function* states(...statuses: string[]): AsyncGenerator<State> {
-  for (const status of statuses) yield { status };
+  for (const status of statuses) {
+    // Like the real stream, each state arrives on a later tick.
+    await Promise.resolve();
+    yield { status };
+  }
 }
 
 const render: LiveRender<State> = {
