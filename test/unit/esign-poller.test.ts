@@ -133,6 +133,16 @@ describe('waitForOutlineChange', () => {
     expect(await running).toMatchObject({ reason: 'final', polls: 1 });
   });
 
+  it('reports back at a checkpoint even when nothing changes', async () => {
+    const { flowId, fingerprint } = await flowInIng();
+    const checkpointing = pollingPolicySchema.parse({ ...polling, checkpointEveryMs: 100 });
+    const result = await runIn(new MockActivityEnvironment(), () =>
+      activities.waitForOutlineChange(input(flowId, fingerprint, { polling: checkpointing })),
+    );
+    expect(result).toMatchObject({ reason: 'checkpoint', read: { kind: 'outline', outline: { flowStatus: 'ING' } } });
+    expect(result.polls).toBeGreaterThan(1);
+  });
+
   it('returns a gone flow as data, with the provider code', async () => {
     const { flowId, fingerprint } = await flowInIng();
     await control.request('POST', `/esign/flows/${flowId}/expire`);
