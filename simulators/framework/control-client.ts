@@ -39,7 +39,8 @@ export class SimulatorControl {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
-    if (!response.ok) throw new Error(`simulator control ${method} ${path} answered ${response.status}: ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`simulator control ${method} ${path} answered ${response.status}: ${await response.text()}`);
     const text = await response.text();
     return text ? (JSON.parse(text) as unknown) : undefined;
   }

@@ -42,7 +42,8 @@ export class FaultTable {
   /** Takes one application of the first rule for this route, of one of the given kinds. */
   take(route: string, kinds: readonly FaultKind[]): FaultRule | undefined {
     const active = this.rules.find(
-      (candidate) => (candidate.rule.route === route || candidate.rule.route === '*') && kinds.includes(candidate.rule.kind),
+      (candidate) =>
+        (candidate.rule.route === route || candidate.rule.route === '*') && kinds.includes(candidate.rule.kind),
     );
     if (!active) return undefined;
     active.remaining -= 1;

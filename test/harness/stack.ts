@@ -130,7 +130,8 @@ export async function spawnWorkerProcess(
 ): Promise<WorkerProcess> {
   const info = harnessInfo();
   const root = join(__dirname, '..', '..');
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(root, 'worker', 'main.ts')], {
+  // tsx as a loader (not its CLI, which forks) so the child's pid is the worker itself: a kill hits it.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker', 'main.ts')], {
     cwd: root,
     env: { ...process.env, ...stack.env, KYC_WORKFLOW_BUNDLE: info.workflowBundlePath, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
