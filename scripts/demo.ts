@@ -1,0 +1,191 @@
+/**
+ * The demo orchestrator: dev server (persistent, UI on) + simulators + worker process, then each
+ * flow's demo step against them. Everything listens on loopback only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { Command, Option } from 'commander';
+import { startAllSimulators, DEFAULT_SIMULATOR_PORTS, type SimulatorPorts } from '../simulators/main';
+import { WORKER_READY_LINE } from '../worker/ready';
+import { runDeviceApprovalDemo } from './demo/device-approval';
+import { runIdentityFlowDemo } from './demo/identity-flow';
+import { runPhoneCheckDemo } from './demo/phone-check';
+import type { DemoContext } from './demo/context';
+import { loadOrCreateDevCredentials } from './lib/dev-credentials';
+import { startDevServer, type DevServer } from './lib/dev-server';
+import { freePort } from './lib/free-port';
+import { PROJECT_ROOT, resolveTemporalCli } from './lib/temporal-cli';
+
+const FLOWS = {
+  phone: { title: 'Phone three-factor check', run: runPhoneCheckDemo },
+  device: { title: 'Device two-factor approval', run: runDeviceApprovalDemo },
+  identity: { title: 'Identity-flow tracking', run: runIdentityFlowDemo },
+} as const;
+type FlowName = keyof typeof FLOWS;
+
+interface Ports extends SimulatorPorts {
+  temporal: number;
+  ui: number;
+  callbacks: number;
+}
+
+const FIXED_PORTS: Ports = { temporal: 7233, ui: 8233, callbacks: 7310, ...DEFAULT_SIMULATOR_PORTS };
+
+async function freePorts(): Promise<Ports> {
+  return {
+    temporal: await freePort(),
+    ui: await freePort(),
+    callbacks: await freePort(),
+    bank: await freePort(),
+    esign: await freePort(),
+    phone: await freePort(),
+  };
+}
+
+function say(line: string): void {
+  console.log(line);
+}
+
+async function startWorkerProcess(env: NodeJS.ProcessEnv, logFile: string): Promise<ChildProcess> {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'worker', 'main.ts')], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the worker was not ready after 90 s; see ${logFile}`)), 90_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(WORKER_READY_LINE)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the worker exited with code ${code} before it was ready:\n${output}`));
+    });
+  });
+  return child;
+}
+
+async function main(): Promise<void> {
+  const program = new Command('demo')
+    .description('Start the dev server, simulators and worker, and run a demo of the three flows.')
+    .option('--once', 'stop everything after the demo (default when CI=true)', process.env.CI === 'true')
+    .option('--data-dir <dir>', 'where the server database, credentials and logs live', join(PROJECT_ROOT, '.data'))
+    .addOption(
+      new Option('--ports <mode>', 'fixed ports (7233, UI 8233, 7301-7303, 7310) or any free ones')
+        .choices(['fixed', 'auto'])
+        .default('fixed'),
+    )
+    .addOption(
+      new Option('--flows <names...>', 'which flows to demo').choices(Object.keys(FLOWS)).default(Object.keys(FLOWS)),
+    )
+    .parse();
+  const options = program.opts<{ once: boolean; dataDir: string; ports: 'fixed' | 'auto'; flows: FlowName[] }>();
+
+  const logDir = join(options.dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const ports = options.ports === 'auto' ? await freePorts() : FIXED_PORTS;
+  const credentials = await loadOrCreateDevCredentials(join(options.dataDir, 'dev-credentials.json'));
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(error));
+  };
+
+  try {
+    say('Starting the Temporal dev server (state kept in ' + join(options.dataDir, 'temporal') + ')...');
+    const server: DevServer = await startDevServer({
+      cliPath: process.env.TEMPORAL_CLI || resolveTemporalCli(),
+      dbFile: join(options.dataDir, 'temporal', 'dev.db'),
+      port: ports.temporal,
+      uiPort: ports.ui,
+      logFile: join(logDir, 'temporal.log'),
+    });
+    cleanups.push(() => server.stop());
+    const uiUrl = server.uiUrl!;
+
+    const callbackUrl = `http://127.0.0.1:${ports.callbacks}/callbacks/esign`;
+    say('Starting the provider simulators...');
+    const simulators = await startAllSimulators({ credentials, ports, defaultNotifyUrl: callbackUrl });
+    cleanups.push(() => simulators.close());
+
+    const taskQueue = 'kyc';
+    say('Starting the worker...');
+    const worker = await startWorkerProcess(
+      {
+        ...process.env,
+        TEMPORAL_ADDRESS: server.address,
+        KYC_TASK_QUEUE: taskQueue,
+        CALLBACK_LISTEN_PORT: String(ports.callbacks),
+        ESIGN_NOTIFY_URL: callbackUrl,
+        ...simulators.workerEnv,
+      },
+      join(logDir, 'worker.log'),
+    );
+    cleanups.push(async () => {
+      if (worker.exitCode !== null || worker.signalCode !== null) return;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await exited;
+    });
+
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: server.namespace });
+    const context: DemoContext = {
+      client,
+      taskQueue,
+      namespace: server.namespace,
+      uiUrl,
+      controls: simulators.controls,
+      say: (line) => say(`  ${line}`),
+      workflowLink: (workflowId) =>
+        `${uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(workflowId)}`,
+    };
+
+    say(`\nTemporal UI: ${uiUrl}/namespaces/${server.namespace}/workflows\n`);
+    const failures: string[] = [];
+    for (const name of options.flows) {
+      const flow = FLOWS[name];
+      say(`== ${flow.title}`);
+      try {
+        await flow.run(context);
+      } catch (error) {
+        failures.push(name);
+        console.error(`  ${flow.title} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      say('');
+    }
+    if (failures.length) throw new Error(`demo failed for: ${failures.join(', ')}`);
+    say(`All demo flows finished. Logs: ${logDir}`);
+
+    if (!options.once) {
+      say(`The stack stays up: Temporal UI ${uiUrl}, Temporal at ${server.address}. Press Ctrl-C to stop.`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      say('\nStopping...');
+    }
+  } finally {
+    await stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

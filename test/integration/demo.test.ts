@@ -1,0 +1,46 @@
+/**
+ * The README's main command, end to end: `scripts/demo.ts --once` starts its own dev server (with
+ * a database file and the UI), the simulators and a worker process, and runs every flow's demo.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { harnessInfo } from '../harness';
+
+const ROOT = join(__dirname, '..', '..');
+
+function runDemo(dataDir: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'scripts', 'demo.ts'), '--once', '--ports', 'auto', '--data-dir', dataDir],
+      {
+        cwd: ROOT,
+        env: { ...process.env, TEMPORAL_CLI: harnessInfo().cliPath },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('npm run demo', () => {
+  it('runs all three flows against its own persistent dev server, simulators and worker, then stops', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kyc-demo-'));
+    const { code, output } = await runDemo(dataDir);
+
+    expect(output).toContain('All demo flows finished.');
+    expect(code).toBe(0);
+    for (const title of ['Phone three-factor check', 'Device two-factor approval', 'Identity-flow tracking']) {
+      expect(output).toContain(`== ${title}`);
+    }
+    expect(output).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
+    expect(output).not.toMatch(/failed:/);
+    // State lives in a file, so approvals survive a server restart.
+    expect(existsSync(join(dataDir, 'temporal', 'dev.db'))).toBe(true);
+  }, 240_000);
+});
