@@ -2,6 +2,8 @@
  * The `kyc` command: builds the commander program over the library and runs it, turning every
  * error into one line on stderr (or a JSON object with `--json`) and a distinct exit code.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { CliSession, processIo, type CliIo } from './context';
 import { deviceCommand } from './device-commands';
@@ -22,10 +24,16 @@ Exit codes:
 Configuration comes from the same environment as the worker: TEMPORAL_ADDRESS (127.0.0.1:7233),
 TEMPORAL_NAMESPACE (default) and KYC_TASK_QUEUE (kyc); the options above override them.`;
 
+function packageVersion(): string {
+  const text = readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8');
+  return (JSON.parse(text) as { version?: string }).version ?? '0.0.0';
+}
+
 export function buildProgram(session: CliSession): Command {
   const { io } = session;
   const program = new Command('kyc')
     .description('Start, drive and inspect the KYC workflows (device approval, identity flow, phone check).')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--json', 'print JSON instead of text (watch prints one JSON document per change)')
     .option('--address <host:port>', 'Temporal server (default: TEMPORAL_ADDRESS)')
     .option('--namespace <name>', 'Temporal namespace (default: TEMPORAL_NAMESPACE)')
