@@ -3,7 +3,6 @@
  * worker process starts, the poller is retried after its heartbeat timeout and resumes from its
  * heartbeat details (poll count, backoff) instead of starting over; the flow then completes.
  */
-import { execFileSync } from 'node:child_process';
 import type { Payload } from '@temporalio/common';
 import {
   identityFlowOutlineQuery,
@@ -24,39 +23,9 @@ beforeAll(async () => {
   esign = new EsignControl(stack.simulators.controls.esign);
 });
 afterAll(async () => {
-  if (worker) await killHard(worker);
+  await worker?.kill('SIGKILL');
   await stack?.shutdown();
 });
-
-function childPids(pid: number): number[] {
-  try {
-    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-    return out
-      .split('\n')
-      .map((line) => Number(line.trim()))
-      .filter((child) => child > 0)
-      .flatMap((child) => [child, ...childPids(child)]);
-  } catch {
-    return []; // ps exits 1 when there are none.
-  }
-}
-
-/**
- * SIGKILLs the worker and every process under it. The harness runs the worker through the tsx
- * CLI, which runs the real worker in a child process; SIGKILL of the CLI alone leaves that child
- * running (orphaned), and a "crash" test would then test nothing.
- */
-async function killHard(target: WorkerProcess): Promise<void> {
-  const pid = target.child.pid;
-  for (const child of pid ? childPids(pid) : []) {
-    try {
-      process.kill(child, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  await target.kill('SIGKILL');
-}
 
 async function readsReach(flowId: string, count: number): Promise<number> {
   const deadline = Date.now() + 30_000;
@@ -104,7 +73,7 @@ it('resumes polling from the last heartbeat after the worker is killed mid-poll'
   }
   expect(before.attempt).toBe(1);
 
-  await killHard(worker);
+  await worker.kill('SIGKILL');
   const readsAtKill = await esign.outlineReads(flowId);
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   // Nothing polls while no worker runs (one request may have been in flight at the kill).
