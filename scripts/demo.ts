@@ -2,13 +2,11 @@
  * The demo orchestrator: dev server (persistent, UI on) + simulators + worker process, then each
  * flow's demo step against them. Everything listens on loopback only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { startAllSimulators, DEFAULT_SIMULATOR_PORTS, type SimulatorPorts } from '../simulators/main';
-import { WORKER_READY_LINE } from '../worker/ready';
 import { runDeviceApprovalDemo } from './demo/device-approval';
 import { runIdentityFlowDemo } from './demo/identity-flow';
 import { runPhoneCheckDemo } from './demo/phone-check';
@@ -17,6 +15,7 @@ import { loadOrCreateDevCredentials } from './lib/dev-credentials';
 import { startDevServer, type DevServer } from './lib/dev-server';
 import { freePort } from './lib/free-port';
 import { PROJECT_ROOT, resolveTemporalCli } from './lib/temporal-cli';
+import { startWorkerProcess } from './lib/worker-process';
 
 const FLOWS = {
   phone: { title: 'Phone three-factor check', run: runPhoneCheckDemo },
@@ -46,35 +45,6 @@ async function freePorts(): Promise<Ports> {
 
 function say(line: string): void {
   console.log(line);
-}
-
-async function startWorkerProcess(env: NodeJS.ProcessEnv, logFile: string): Promise<ChildProcess> {
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'worker', 'main.ts')], {
-    cwd: PROJECT_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the worker was not ready after 90 s; see ${logFile}`)), 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(WORKER_READY_LINE)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the worker exited with code ${code} before it was ready:\n${output}`));
-    });
-  });
-  return child;
 }
 
 async function main(): Promise<void> {
@@ -121,8 +91,8 @@ async function main(): Promise<void> {
 
     const taskQueue = 'kyc';
     say('Starting the worker...');
-    const worker = await startWorkerProcess(
-      {
+    const worker = await startWorkerProcess({
+      env: {
         ...process.env,
         TEMPORAL_ADDRESS: server.address,
         KYC_TASK_QUEUE: taskQueue,
@@ -130,14 +100,9 @@ async function main(): Promise<void> {
         ESIGN_NOTIFY_URL: callbackUrl,
         ...simulators.workerEnv,
       },
-      join(logDir, 'worker.log'),
-    );
-    cleanups.push(async () => {
-      if (worker.exitCode !== null || worker.signalCode !== null) return;
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await exited;
+      logFile: join(logDir, 'worker.log'),
     });
+    cleanups.push(() => worker.kill('SIGTERM'));
 
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());

@@ -1,5 +1,6 @@
 export { startTestStack, spawnWorkerProcess, uniqueId, CALLBACK_PATH } from './stack';
-export type { TestStack, TestStackOptions, WorkerProcess } from './stack';
+export type { TestStack, TestStackOptions } from './stack';
+export type { WorkerProcess } from '../../scripts/lib/worker-process';
 export { harnessInfo } from './harness-info';
 export type { HarnessInfo } from './harness-info';
 export { startDevServer } from '../../scripts/lib/dev-server';

@@ -3,17 +3,15 @@
  * are isolated per file), a unique task queue, the production worker wiring in-process (or a
  * worker child process that a test can kill), the callback receiver, and a Temporal client.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../common/config';
 import { createDevCredentials, type DevCredentials } from '../../scripts/lib/dev-credentials';
 import { freePort } from '../../scripts/lib/free-port';
+import { startWorkerProcess, type WorkerProcess } from '../../scripts/lib/worker-process';
 import { startAllSimulators, type RunningSimulators } from '../../simulators/main';
 import { startCallbackReceiver, type CallbackReceiver } from '../../worker/callback-receiver';
-import { WORKER_READY_LINE } from '../../worker/ready';
 import { createWorkers } from '../../worker/workers';
 import { harnessInfo } from './harness-info';
 
@@ -116,51 +114,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
 }
 
-export interface WorkerProcess {
-  child: ChildProcess;
-  /** Everything the worker printed, for assertions that no personal data was logged. */
-  output(): string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-}
-
 /** Runs `worker/main.ts` as a child process with the stack's environment; resolves once it is ready. */
-export async function spawnWorkerProcess(
-  stack: TestStack,
-  extraEnv: Record<string, string> = {},
-): Promise<WorkerProcess> {
-  const info = harnessInfo();
-  const root = join(__dirname, '..', '..');
-  // tsx as a loader (not its CLI, which forks) so the child's pid is the worker itself: a kill hits it.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker', 'main.ts')], {
-    cwd: root,
-    env: { ...process.env, ...stack.env, KYC_WORKFLOW_BUNDLE: info.workflowBundlePath, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
+export function spawnWorkerProcess(stack: TestStack, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+  return startWorkerProcess({
+    env: { ...process.env, ...stack.env, KYC_WORKFLOW_BUNDLE: harnessInfo().workflowBundlePath, ...extraEnv },
+    readyTimeoutMs: 60_000,
   });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker process not ready after 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(WORKER_READY_LINE)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker process exited with ${code} before it was ready:\n${output}`));
-    });
-  });
-  return {
-    child,
-    output: () => output,
-    async kill(signal = 'SIGKILL') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      await exited;
-    },
-  };
 }

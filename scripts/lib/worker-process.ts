@@ -1,0 +1,63 @@
+/**
+ * Runs the worker entry point (`worker/main.ts`) as a child process and resolves once it prints
+ * its ready line. tsx runs as a loader, not through its CLI (which forks), so the child's pid is
+ * the worker itself and a signal reaches it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { WORKER_READY_LINE } from '../../worker/ready';
+import { PROJECT_ROOT } from './temporal-cli';
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything the worker printed so far (tests check it holds no personal data). */
+  output(): string;
+  /** Sends the signal (SIGKILL by default) and waits for the process to end. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startWorkerProcess(options: {
+  env: NodeJS.ProcessEnv;
+  logFile?: string;
+  readyTimeoutMs?: number;
+}): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'worker', 'main.ts')], {
+    cwd: PROJECT_ROOT,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+  }
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const timeoutMs = options.readyTimeoutMs ?? 90_000;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the worker was not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(WORKER_READY_LINE)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the worker exited with code ${code} before it was ready:\n${output}`));
+    });
+  });
+  return {
+    child,
+    output: () => output,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
