@@ -2,9 +2,31 @@
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
-const nodeBuiltins = ['fs', 'fs/promises', 'path', 'os', 'http', 'https', 'net', 'crypto', 'child_process', 'worker_threads', 'process', 'dns', 'stream', 'url', 'util', 'timers'];
+const nodeBuiltins = [
+  'fs',
+  'fs/promises',
+  'path',
+  'os',
+  'http',
+  'https',
+  'net',
+  'crypto',
+  'child_process',
+  'worker_threads',
+  'process',
+  'dns',
+  'stream',
+  'url',
+  'util',
+  'timers',
+];
 const builtinBan = {
-  patterns: [{ group: ['node:*', ...nodeBuiltins], message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' }],
+  patterns: [
+    {
+      group: ['node:*', ...nodeBuiltins],
+      message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.',
+    },
+  ],
   paths: [
     { name: '@temporalio/activity', message: 'Workflows must not import activity code.' },
     { name: '@temporalio/client', message: 'Workflows must not import the client.' },
@@ -33,9 +55,26 @@ export default tseslint.config(
   },
   {
     // Simulators are test/demo infrastructure: production code must never depend on them.
-    files: ['contracts/**/*.ts', 'providers/**/*.ts', 'workflows/**/*.ts', 'activities/**/*.ts', 'worker/**/*.ts', 'client/**/*.ts'],
+    files: [
+      'contracts/**/*.ts',
+      'providers/**/*.ts',
+      'workflows/**/*.ts',
+      'activities/**/*.ts',
+      'worker/**/*.ts',
+      'client/**/*.ts',
+    ],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/simulators/**', '**/test/**'], message: 'Production code must not import simulators or tests.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/simulators/**', '**/test/**'],
+              message: 'Production code must not import simulators or tests.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -49,7 +88,10 @@ export default tseslint.config(
           paths: builtinBan.paths,
           patterns: [
             ...builtinBan.patterns,
-            { group: ['**/simulators/**', '**/test/**'], message: 'Workflow code must not import simulators or tests.' },
+            {
+              group: ['**/simulators/**', '**/test/**'],
+              message: 'Workflow code must not import simulators or tests.',
+            },
             {
               group: ['**/providers/**', '**/providers', '**/activities/**', '**/activities'],
               allowTypeImports: true,

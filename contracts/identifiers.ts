@@ -7,7 +7,9 @@ import { z } from 'zod';
 /** UUID version 4 with the RFC 4122 variant: the banking API refuses anything else (OBD000092). */
 export const UUID_V4_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
-export const uuidV4 = z.string().regex(UUID_V4_PATTERN, { message: 'must be a UUID version 4 (xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx)' });
+export const uuidV4 = z
+  .string()
+  .regex(UUID_V4_PATTERN, { message: 'must be a UUID version 4 (xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx)' });
 
 /** Brazilian CPF: 11 digits, two mod-11 check digits; numbers of one repeated digit are invalid. */
 export function isValidCpf(value: string): boolean {
@@ -49,8 +51,9 @@ export const residentId = z
   );
 
 /** Mainland China mobile number, no country prefix. */
-export const chineseMobile = z.string().regex(/^1[3-9]\d{9}$/, { message: 'must be a mainland mobile number (11 digits starting 13-19)' });
+export const chineseMobile = z
+  .string()
+  .regex(/^1[3-9]\d{9}$/, { message: 'must be a mainland mobile number (11 digits starting 13-19)' });
 
 /** The banking API's approval token: 6 alphanumeric characters typed by the approver. */
 export const deviceToken = z.string().regex(/^[A-Za-z0-9]{6}$/, { message: 'must be exactly 6 letters or digits' });
-

@@ -9,7 +9,11 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../common/config';
 import { phoneGatewayTaskQueue } from '../contracts/phone-check';
-import { createDeviceApprovalActivities, createIdentityFlowActivities, createPhoneCheckActivities } from '../activities';
+import {
+  createDeviceApprovalActivities,
+  createIdentityFlowActivities,
+  createPhoneCheckActivities,
+} from '../activities';
 import { PhoneGatewayClient } from '../providers/phone-gateway';
 import { BankDeviceClient } from '../providers/bank-device';
 import { EsignClient } from '../providers/esign';
@@ -19,8 +23,8 @@ export interface WorkerSetOptions {
   config: Config;
   /** A prebuilt bundle (tests build one once); otherwise the workflows are bundled from source. */
   workflowBundlePath?: string;
-  /** Extra options for the main worker, e.g. a shorter shutdown grace time in tests. */
-  overrides?: Partial<WorkerOptions>;
+  /** Options for both workers that tests shorten, e.g. the shutdown grace time. */
+  overrides?: Pick<WorkerOptions, 'shutdownGraceTime'>;
 }
 
 export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
@@ -47,7 +51,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     taskQueue: phoneGatewayTaskQueue(config.temporal.taskQueue),
     activities: createPhoneCheckActivities(phoneGateway),
     maxTaskQueueActivitiesPerSecond: config.phone.ratePerSecond,
-    ...(options.overrides?.shutdownGraceTime ? { shutdownGraceTime: options.overrides.shutdownGraceTime } : {}),
+    ...options.overrides,
   });
   return [main, phone];
 }

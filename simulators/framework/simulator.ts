@@ -106,9 +106,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const context = createContext();
   app.decorate('sim', context);
 
-  app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith(CONTROL_PREFIX)) return;
-    app.sim.count(`calls:${routeKey(request)}`);
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!request.url.startsWith(CONTROL_PREFIX)) app.sim.count(`calls:${routeKey(request)}`);
+    done();
   });
   // After the body is read: a delayed request still takes effect when its caller has given up,
   // which is the ambiguity (did the provider do it?) that status reads must resolve.
