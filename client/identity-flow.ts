@@ -8,7 +8,6 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import {
   IDENTITY_FLOW_STATUS_KEY,
-  contextIdSchema,
   flowIdSchema,
   identityFlowOutlineQuery,
   identityFlowStartOptions,
@@ -28,7 +27,6 @@ import type { identityFlowStarterWorkflow, identityFlowWorkflow } from '../workf
 import type { KycContext } from './context';
 import { withKycErrors } from './failures';
 import { listExecutions, type ListedExecution } from './listing';
-import { notPersonalDataShaped } from './request-ids';
 import { startOrAttach, type StartOutcome } from './starting';
 import { identityFlowStartMetadata, identityFlowTrackingMetadata } from './summaries';
 import { BUILTIN, and, before, equals, executionStatus, oneOf, type ExecutionStatusValue } from './visibility';
@@ -44,25 +42,17 @@ export type IdentityFlowStatusValue = (typeof IDENTITY_FLOW_STATUS_VALUES)[numbe
 
 const TRACKING_PREFIX = identityFlowWorkflowId('');
 
-const safeContextId = contextIdSchema.pipe(notPersonalDataShaped);
-
 type ParsedStartIdentityFlowInput = z.output<typeof startIdentityFlowInputSchema>;
 
-/** A flow named by its provider id or its tracking workflow id (`identity-flow:<flowId>`). */
+/** A flow named by its provider id or its tracking workflow id (`identity-flow/<flowId>`). */
 export function parseFlowRef(text: string): string {
   const flowId = text.startsWith(TRACKING_PREFIX) ? text.slice(TRACKING_PREFIX.length) : text;
   return parseInput(z.strictObject({ flowId: flowIdSchema }), { flowId }, 'flow').flowId;
 }
 
-/** Validates a start request as `start` does (the flow's schema plus the no-personal-data rule for the id). */
+/** Validates a start request as `start` does (the contract's schema refuses personal-data-shaped ids too). */
 export function parseIdentityStart(input: StartIdentityFlowInput): ParsedStartIdentityFlowInput {
-  const parsed = parseInput(startIdentityFlowInputSchema, input, 'identity flow start input');
-  parseInput(
-    z.strictObject({ contextId: safeContextId }),
-    { contextId: parsed.contextId },
-    'identity flow start input',
-  );
-  return parsed;
+  return parseInput(startIdentityFlowInputSchema, input, 'identity flow start input');
 }
 
 export interface StartedIdentity extends StartOutcome {

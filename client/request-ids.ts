@@ -13,9 +13,6 @@ import { parseInput } from '../contracts/validation';
 export const requestIdSchema = phoneCheckRequestId;
 
 /** Values that look like personal data never become part of an id, whatever the flow's own schema allows. */
-export const notPersonalDataShaped = z.string().refine((value) => !/(^|\D)(\d{11}|\d{17}[\dXx])(\D|$)/.test(value), {
-  message: 'looks like a phone or document number; personal data must not be part of a workflow id',
-});
 
 export interface RequestOptions {
   /** The caller's id for this request; repeat it when retrying so the server deduplicates. */

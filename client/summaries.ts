@@ -93,7 +93,7 @@ export function identityFlowStartMetadata(
       '',
       `- Caller's request id: \`${contextId}\` (a repeated request attaches here)`,
       `- Verifies: ${objectType.toLowerCase()}`,
-      '- Starts the provider flow, then a tracking workflow `identity-flow:<flowId>`, and returns the user link',
+      '- Starts the provider flow, then a tracking workflow `identity-flow/<flowId>`, and returns the user link',
       ...trackingLines(options),
     ].join('\n'),
   };

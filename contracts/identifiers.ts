@@ -57,3 +57,14 @@ export const chineseMobile = z
 
 /** The banking API's approval token: 6 alphanumeric characters typed by the approver. */
 export const deviceToken = z.string().regex(/^[A-Za-z0-9]{6}$/, { message: 'must be exactly 6 letters or digits' });
+
+/** A run of 11 digits (phone, CPF) or of 17 digits and a check character (resident ID). */
+const PERSONAL_NUMBER_SHAPE = /(^|\D)(\d{11}|\d{17}[\dXx])(\D|$)/;
+
+/**
+ * For ids that operators see (workflow ids, request ids, context ids): refuses values shaped like
+ * a phone, CPF or resident ID number, since personal data must never be part of one.
+ */
+export const notPersonalDataShaped = z.string().refine((value) => !PERSONAL_NUMBER_SHAPE.test(value), {
+  message: 'looks like a phone or document number; personal data must not be part of a workflow id',
+});

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
+import { notPersonalDataShaped } from './identifiers';
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers and workflow ids
@@ -24,16 +25,17 @@ export const flowIdSchema = z
 /** The caller's opaque request id for a new flow. Never a name, document or phone number. */
 export const contextIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._:-]{1,64}$/, { message: 'must be an opaque id of 1-64 letters, digits, ".", "_", ":" or "-"' });
+  .regex(/^[A-Za-z0-9._:-]{1,64}$/, { message: 'must be an opaque id of 1-64 letters, digits, ".", "_", ":" or "-"' })
+  .pipe(notPersonalDataShaped);
 
 /** The tracking workflow's id: derived from the flow id, so callbacks find it and a repeated start attaches. */
 export function identityFlowWorkflowId(flowId: string): string {
-  return `identity-flow:${flowId}`;
+  return `identity-flow/${flowId}`;
 }
 
 /** The starter's id for a new flow: derived from the caller's contextId, so a repeated request attaches. */
 export function identityFlowStarterWorkflowId(contextId: string): string {
-  return `identity-flow-start:${contextId}`;
+  return `identity-flow-start/${contextId}`;
 }
 
 /**

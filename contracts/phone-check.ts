@@ -12,7 +12,7 @@ import {
   type SearchAttributePair,
 } from '@temporalio/common';
 import { z } from 'zod';
-import { chineseMobile, residentId } from './identifiers';
+import { chineseMobile, notPersonalDataShaped, residentId } from './identifiers';
 import { parseInput } from './validation';
 
 export const PHONE_CHECK_WORKFLOW_TYPE = 'phoneCheckWorkflow';
@@ -32,9 +32,7 @@ export const phoneCheckRequestId = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
     message: 'must be 1-128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
   })
-  .refine((value) => !/(^|\D)(\d{11}|\d{17}[\dXx])(\D|$)/.test(value), {
-    message: 'looks like a phone or document number; personal data must not be part of a workflow id',
-  });
+  .pipe(notPersonalDataShaped);
 
 export const PHONE_CHECK_WORKFLOW_ID_PREFIX = 'phone-check/';
 

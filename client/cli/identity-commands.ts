@@ -14,7 +14,7 @@ import { liveMode, showLive } from './live';
 import { identityLine, renderIdentityList, renderIdentityStart, renderIdentityView, renderStart } from './render';
 import { interruptSignal, throwIfInterrupted } from './signals';
 
-const FLOW_ARGUMENT = ['<flow>', 'the provider flow id, or the tracking workflow id identity-flow:<flowId>'] as const;
+const FLOW_ARGUMENT = ['<flow>', 'the provider flow id, or the tracking workflow id identity-flow/<flowId>'] as const;
 
 interface TrackingFlags {
   deadline?: number;

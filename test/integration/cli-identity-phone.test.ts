@@ -78,14 +78,14 @@ describe('identity', () => {
 
     const again = await kyc(args);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain(`Attached to identity flow ${flowId} (request identity-flow-start:${contextId})`);
+    expect(again.stdout).toContain(`Attached to identity flow ${flowId} (request identity-flow-start/${contextId})`);
     expect(again.stdout).toMatch(/user link\s+http:\/\/127\.0\.0\.1:\d+\//);
   });
 
   it('shows the status and lists the flow in progress', async () => {
     const status = await kyc(['identity', 'status', flowId]);
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain(`Identity flow ${flowId} (identity-flow:${flowId})`);
+    expect(status.stdout).toContain(`Identity flow ${flowId} (identity-flow/${flowId})`);
     expect(status.stdout).toMatch(/phase\s+TRACKING/);
 
     const list = await kyc(['identity', 'list', '--in-progress']);
@@ -96,7 +96,7 @@ describe('identity', () => {
   it('watches as JSON lines until the flow succeeds', async () => {
     let firstView: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (firstView = resolve));
-    const watching = kyc(['identity', 'watch', `identity-flow:${flowId}`, '--json'], '', () => firstView());
+    const watching = kyc(['identity', 'watch', `identity-flow/${flowId}`, '--json'], '', () => firstView());
     await started;
     await esign.progress(flowId, { flowStatus: 'ING', subFlows: [{ subFlowType: 'FACEAUTH_ESIGN' }] });
     await esign.progress(flowId, { flowStatus: 'SUCCESS', subFlowStatus: { [`${flowId}-sub-1`]: 'SUCCESS' } });

@@ -65,7 +65,7 @@ describe('a new flow for a request id', () => {
     handle = started.handle;
     flowId = started.flow.flowId;
     expect(started.flow.authUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
-    expect(started.flow.workflowId).toBe(`identity-flow:${flowId}`);
+    expect(started.flow.workflowId).toBe(`identity-flow/${flowId}`);
   });
 
   it('attaches a repeated request to the same provider flow', async () => {
@@ -76,7 +76,7 @@ describe('a new flow for a request id', () => {
   });
 
   it('labels the starter run for the UI without personal data', async () => {
-    const description = await stack.client.workflow.getHandle(`identity-flow-start:${contextId}`).describe();
+    const description = await stack.client.workflow.getHandle(`identity-flow-start/${contextId}`).describe();
     expect(await description.staticSummary()).toBe(`Start an identity flow (individual) for request ${contextId}`);
   });
 

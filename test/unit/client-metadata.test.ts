@@ -73,7 +73,7 @@ describe('identity flow and phone check metadata', () => {
     expect(start.staticDetails).toContain('Deadline: 7 days');
     const tracking = identityFlowTrackingMetadata(
       trackIdentityFlowInputSchema.parse({ flowId: '877980873016911184' }),
-      'identity-flow:877980873016911184',
+      'identity-flow/877980873016911184',
     );
     expect(tracking.staticSummary).toContain('877980873016911184');
     expect(tracking.staticDetails).toContain('--type outline');

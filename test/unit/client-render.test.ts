@@ -161,7 +161,7 @@ describe('identity flow output', () => {
 
   it('shows status, sub-flows and counters', () => {
     expect(identityLine(view)).toBe('ING      INDIVIDUAL_TELECOM_3_FACTOR ING  checks 12 · changes 2 · callbacks 0');
-    const text = renderIdentityView('identity-flow:877980873016911184', view, NOW);
+    const text = renderIdentityView('identity-flow/877980873016911184', view, NOW);
     expect(text).toContain('last checked  2s ago');
     expect(text).toContain('user link     http://127.0.0.1:1/web/identity/auth/877980873016911184');
   });
@@ -194,7 +194,7 @@ describe('references', () => {
 
   it('reads a flow as its id or its tracking workflow id', () => {
     expect(parseFlowRef('877980873016911184')).toBe('877980873016911184');
-    expect(parseFlowRef('identity-flow:877980873016911184')).toBe('877980873016911184');
+    expect(parseFlowRef('identity-flow/877980873016911184')).toBe('877980873016911184');
     expect(() => parseFlowRef('a b')).toThrow(/flowId must be 1-64/);
   });
 });

@@ -87,8 +87,8 @@ describe('identity-flow inputs', () => {
 
 describe('identity-flow ids', () => {
   it('derives the tracking id from the flow id and the starter id from the caller context id', () => {
-    expect(identityFlowWorkflowId('803719636976683872')).toBe('identity-flow:803719636976683872');
-    expect(identityFlowStarterWorkflowId('order-42')).toBe('identity-flow-start:order-42');
+    expect(identityFlowWorkflowId('803719636976683872')).toBe('identity-flow/803719636976683872');
+    expect(identityFlowStarterWorkflowId('order-42')).toBe('identity-flow-start/order-42');
   });
 });
 
