@@ -5,7 +5,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { loadTemporalConfig, type TemporalConfig } from '../common/config';
+import { loadPayloadEncryptionConfig, loadTemporalConfig, type TemporalConfig } from '../common/config';
+import { createDataConverter } from '../common/data-converter';
 import { DEFAULT_QUERY_TIMEOUT_MS, type KycContext } from './context';
 import { DeviceApprovals } from './device-approval';
 import { TemporalConnectionError } from './errors';
@@ -20,7 +21,10 @@ export interface ConnectOptions {
   /** How long to try reaching the server before giving up (default 5 s). */
   connectTimeoutMs?: number;
   queryTimeoutMs?: number;
-  /** The same data converter as the worker's (e.g. with an encrypting payload codec), when it has one. */
+  /**
+   * The worker's data converter. Omitted: built from KYC_PAYLOAD_KEYS / KYC_PAYLOAD_KEYS_FILE in
+   * `env` (or `process.env`), so the client reads and writes payloads encrypted like the worker.
+   */
   dataConverter?: DataConverter;
 }
 
@@ -51,6 +55,7 @@ export class KycClient {
    */
   static async connect(options: ConnectOptions = {}): Promise<KycClient> {
     const config = options.config ?? loadTemporalConfig(options.env);
+    const dataConverter = options.dataConverter ?? createDataConverter(loadPayloadEncryptionConfig(options.env));
     let connection: Connection;
     try {
       connection = await Connection.connect({
@@ -60,7 +65,7 @@ export class KycClient {
     } catch (error) {
       throw new TemporalConnectionError(config.address, error instanceof Error ? error.message : String(error));
     }
-    const client = new Client({ connection, namespace: config.namespace, dataConverter: options.dataConverter });
+    const client = new Client({ connection, namespace: config.namespace, dataConverter });
     return new KycClient(client, config, { queryTimeoutMs: options.queryTimeoutMs, ownsConnection: true });
   }
 

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { PayloadEncryptionConfig } from './payload-codec';
 
 /** The address printed in the phone gateway's original page: a private host we must never call. */
 const FORBIDDEN_HOSTS = new Set(['172.20.109.105']);
@@ -78,6 +79,11 @@ const environmentSchema = z.object({
   PHONE_BASE_URL: baseUrl('http://127.0.0.1:7303'),
   PHONE_TOKEN: secret,
   PHONE_RATE_PER_SECOND: z.coerce.number().positive().default(20),
+
+  /** Payload encryption keys, `keyId:base64key,...` (32-byte AES keys); or KYC_PAYLOAD_KEYS_FILE. */
+  KYC_PAYLOAD_KEYS: z.string().optional(),
+  /** Which of those keys encrypts new payloads (default: the first). */
+  KYC_PAYLOAD_ACTIVE_KEY: z.string().optional(),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -129,6 +135,8 @@ export interface Config {
   esign: EsignConfig;
   callbacks: CallbackReceiverConfig;
   phone: PhoneConfig;
+  /** Absent when no payload keys are configured: payloads are then stored in plain text. */
+  payloadEncryption?: PayloadEncryptionConfig;
 }
 
 export class ConfigError extends Error {
@@ -157,6 +165,7 @@ const SECRET_FILE_VARIABLES: Record<string, string> = {
   ESIGN_APP_ID: 'ESIGN_APP_ID_FILE',
   ESIGN_APP_SECRET: 'ESIGN_APP_SECRET_FILE',
   PHONE_TOKEN: 'PHONE_TOKEN_FILE',
+  KYC_PAYLOAD_KEYS: 'KYC_PAYLOAD_KEYS_FILE',
 };
 
 function readSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): NodeJS.ProcessEnv {
@@ -171,6 +180,65 @@ function readSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): NodeJS.Pro
     }
   }
   return resolved;
+}
+
+const PAYLOAD_KEY_ID = /^[\w.-]+$/;
+const PAYLOAD_KEY_BYTES = 32;
+
+/**
+ * Parses `keyId:base64key,...`. Problems name the variable and the key id, never key material.
+ */
+function parsePayloadKeys(
+  keysText: string | undefined,
+  activeKeyId: string | undefined,
+  problems: string[],
+): PayloadEncryptionConfig | undefined {
+  const entries = (keysText ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (!entries.length) {
+    if (activeKeyId) problems.push('KYC_PAYLOAD_ACTIVE_KEY: is set but KYC_PAYLOAD_KEYS has no keys');
+    return undefined;
+  }
+  const keys = new Map<string, Uint8Array>();
+  entries.forEach((entry, index) => {
+    const separator = entry.indexOf(':');
+    const id = separator > 0 ? entry.slice(0, separator) : '';
+    if (!PAYLOAD_KEY_ID.test(id)) {
+      problems.push(`KYC_PAYLOAD_KEYS: entry ${index + 1} must be keyId:base64key (id of letters, digits, . _ -)`);
+      return;
+    }
+    const encoded = entry.slice(separator + 1);
+    const key = Buffer.from(encoded, 'base64');
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded) || key.length !== PAYLOAD_KEY_BYTES) {
+      problems.push(`KYC_PAYLOAD_KEYS: key "${id}" must be ${PAYLOAD_KEY_BYTES} bytes, base64-encoded`);
+      return;
+    }
+    if (keys.has(id)) problems.push(`KYC_PAYLOAD_KEYS: key id "${id}" appears twice`);
+    keys.set(id, new Uint8Array(key));
+  });
+  const active = activeKeyId || keys.keys().next().value;
+  if (activeKeyId && !keys.has(activeKeyId)) {
+    problems.push(`KYC_PAYLOAD_ACTIVE_KEY: "${activeKeyId}" is not one of the key ids in KYC_PAYLOAD_KEYS`);
+  }
+  if (!active || !keys.has(active)) return undefined;
+  return { keys, activeKeyId: active };
+}
+
+/**
+ * Only the payload encryption keys: what a client needs to read and write encrypted payloads,
+ * without any provider secret. `undefined` when no keys are configured.
+ */
+export function loadPayloadEncryptionConfig(env: NodeJS.ProcessEnv = process.env): PayloadEncryptionConfig | undefined {
+  const problems: string[] = [];
+  const resolved = readSecretFiles(
+    { KYC_PAYLOAD_KEYS: env.KYC_PAYLOAD_KEYS, KYC_PAYLOAD_KEYS_FILE: env.KYC_PAYLOAD_KEYS_FILE },
+    problems,
+  );
+  const encryption = parsePayloadKeys(resolved.KYC_PAYLOAD_KEYS, env.KYC_PAYLOAD_ACTIVE_KEY, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return encryption;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -196,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }
     }
   }
+  const payloadEncryption = parsePayloadKeys(e.KYC_PAYLOAD_KEYS, e.KYC_PAYLOAD_ACTIVE_KEY, problems);
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -230,5 +299,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.PROVIDER_TIMEOUT_MS,
       ratePerSecond: e.PHONE_RATE_PER_SECOND,
     },
+    payloadEncryption,
   };
 }

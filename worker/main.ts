@@ -6,6 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../common/config';
+import { createDataConverter } from '../common/data-converter';
 import { startCallbackReceiver } from './callback-receiver';
 import { createWorkers } from './workers';
 
@@ -18,13 +19,19 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
 
+  if (!config.payloadEncryption) {
+    console.warn('warning: KYC_PAYLOAD_KEYS is not set: payloads (personal data) are stored unencrypted in Temporal');
+  }
+  const dataConverter = createDataConverter(config.payloadEncryption);
+
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter });
   // A failure here ends the process (main's catch): there is nothing to drain yet.
   const workers = await createWorkers({
     connection,
     config,
+    dataConverter,
     workflowBundlePath: process.env.KYC_WORKFLOW_BUNDLE || undefined,
   });
   const receiver = await startCallbackReceiver({ config: config.callbacks, client });

@@ -7,7 +7,9 @@
  * Temporal across every worker (`maxTaskQueueActivitiesPerSecond`).
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../common/config';
+import { createDataConverter } from '../common/data-converter';
 import { phoneGatewayTaskQueue } from '../contracts/phone-check';
 import {
   createDeviceApprovalActivities,
@@ -25,6 +27,8 @@ export interface WorkerSetOptions {
   workflowBundlePath?: string;
   /** Options for both workers that tests shorten, e.g. the shutdown grace time. */
   overrides?: Pick<WorkerOptions, 'shutdownGraceTime'>;
+  /** The clients' data converter (payload encryption); built from `config.payloadEncryption` when omitted. */
+  dataConverter?: DataConverter;
 }
 
 export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
@@ -32,6 +36,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const bank = new BankDeviceClient(config.bank);
   const esign = new EsignClient(config.esign);
   const phoneGateway = new PhoneGatewayClient(config.phone);
+  const dataConverter = options.dataConverter ?? createDataConverter(config.payloadEncryption);
 
   const workflowSource = options.workflowBundlePath
     ? { workflowBundle: { codePath: options.workflowBundlePath } }
@@ -41,6 +46,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    dataConverter,
     ...workflowSource,
     activities: { ...createDeviceApprovalActivities(bank), ...createIdentityFlowActivities(esign) },
     ...options.overrides,
@@ -49,6 +55,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     connection,
     namespace: config.temporal.namespace,
     taskQueue: phoneGatewayTaskQueue(config.temporal.taskQueue),
+    dataConverter,
     activities: createPhoneCheckActivities(phoneGateway),
     maxTaskQueueActivitiesPerSecond: config.phone.ratePerSecond,
     ...options.overrides,
