@@ -4,7 +4,11 @@
  * keys, enums and policy numbers: never from a CPF, phone, ID number, name or token.
  */
 import type { DeviceApprovalRequest } from '../contracts/device-approval';
-import type { ParsedTrackIdentityFlowInput, TrackingOptions } from '../contracts/identity-flow';
+import {
+  identityFlowTrackingSummary,
+  type ParsedTrackIdentityFlowInput,
+  type TrackingOptions,
+} from '../contracts/identity-flow';
 import type { PhoneCheckRetry } from '../contracts/phone-check';
 
 export interface UserMetadata {
@@ -101,7 +105,7 @@ export function identityFlowStartMetadata(
 
 export function identityFlowTrackingMetadata(input: ParsedTrackIdentityFlowInput, workflowId: string): UserMetadata {
   return {
-    staticSummary: `Track identity flow ${input.flowId} until it succeeds, fails or expires`,
+    staticSummary: identityFlowTrackingSummary(input.flowId),
     staticDetails: [
       '**Identity-flow tracking** (e-signature platform)',
       '',

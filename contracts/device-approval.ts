@@ -235,7 +235,10 @@ export const DEVICE_APPROVAL_SEARCH_ATTRIBUTES: ReadonlyArray<SearchAttributePai
 
 /** Visibility query, e.g. every approval waiting for a token: `temporal workflow list --query "<this>"`. */
 export function deviceApprovalListQuery(status: DeviceApprovalStatus, accountKey?: string): string {
-  const byAccount = accountKey ? ` AND ${DEVICE_APPROVAL_ACCOUNT_KEY.name} = '${accountKey.toLowerCase()}'` : '';
+  // Both values are checked against closed shapes, so nothing a caller passes can change the query.
+  parseInput(z.enum(DEVICE_APPROVAL_STATUSES), status, 'status');
+  const account = accountKey === undefined ? undefined : parseInput(uuidV4, accountKey, 'accountKey').toLowerCase();
+  const byAccount = account ? ` AND ${DEVICE_APPROVAL_ACCOUNT_KEY.name} = '${account}'` : '';
   return `${DEVICE_APPROVAL_STATUS_KEY.name} = '${status}'${byAccount}`;
 }
 

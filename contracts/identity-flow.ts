@@ -33,6 +33,11 @@ export function identityFlowWorkflowId(flowId: string): string {
   return `identity-flow/${flowId}`;
 }
 
+/** The Temporal UI summary of a tracking workflow (user metadata); the client and the starter both use it. */
+export function identityFlowTrackingSummary(flowId: string): string {
+  return `Track identity flow ${flowId} until it succeeds, fails or expires`;
+}
+
 /** The starter's id for a new flow: derived from the caller's contextId, so a repeated request attaches. */
 export function identityFlowStarterWorkflowId(contextId: string): string {
   return `identity-flow-start/${contextId}`;

@@ -31,6 +31,7 @@ import {
   NON_RETRYABLE_ESIGN_FAILURES,
   callbackReceivedSignal,
   identityFlowOutlineQuery,
+  identityFlowTrackingSummary,
   identityFlowWorkflowId,
   isFinalFlowStatus,
   naivePollingInputSchema,
@@ -308,6 +309,13 @@ export async function identityFlowStarterWorkflow(rawInput: StartIdentityFlowInp
       args: [tracking],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [{ key: IDENTITY_FLOW_STATUS_KEY, value: 'INIT' }],
+      staticSummary: identityFlowTrackingSummary(started.flowId),
+      staticDetails: [
+        '**Identity-flow tracking** (e-signature platform)',
+        '',
+        `- Provider flow id: \`${started.flowId}\``,
+        `- Started by \`${workflowInfo().workflowId}\` for the caller's request \`${input.contextId}\``,
+      ].join('\n'),
     });
   } catch (error) {
     // Already tracked (a replayed start after a reset): attach instead of failing.

@@ -80,6 +80,12 @@ describe('a new flow for a request id', () => {
     expect(await description.staticSummary()).toBe(`Start an identity flow (individual) for request ${contextId}`);
   });
 
+  it('labels the tracking run the starter created, too', async () => {
+    const description = await stack.client.workflow.getHandle(`identity-flow/${flowId}`).describe();
+    expect(await description.staticSummary()).toBe(`Track identity flow ${flowId} until it succeeds, fails or expires`);
+    expect(await description.staticDetails()).toContain(`\`identity-flow-start/${contextId}\``);
+  });
+
   it('reads the outline through the query', async () => {
     const view = await outlineWhen(handle, (candidate) => candidate.outline !== null);
     expect(view).toMatchObject({ flowId, phase: 'TRACKING', result: null });

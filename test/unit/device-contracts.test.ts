@@ -10,6 +10,7 @@ import {
   DEVICE_APPROVAL_SEARCH_ATTRIBUTES,
   deviceApprovalInputSchema,
   deviceApprovalListQuery,
+  type DeviceApprovalStatus,
   deviceApprovalStartOptions,
   deviceApprovalWorkflowId,
   resendTokenArgsSchema,
@@ -131,5 +132,10 @@ describe('start options', () => {
     expect(deviceApprovalListQuery('APPROVED', base.accountKey)).toBe(
       `DeviceApprovalStatus = 'APPROVED' AND DeviceApprovalAccountKey = '${base.accountKey}'`,
     );
+  });
+
+  it('refuses query values that could change the visibility query', () => {
+    expect(() => deviceApprovalListQuery('APPROVED', "x' OR DeviceApprovalStatus != '")).toThrow(/accountKey/);
+    expect(() => deviceApprovalListQuery("APPROVED' OR 1=1 --" as DeviceApprovalStatus)).toThrow(/status/);
   });
 });
