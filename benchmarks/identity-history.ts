@@ -20,7 +20,8 @@ import { resolveTemporalCli } from '../scripts/lib/temporal-cli';
 import { EsignControl } from '../simulators/esign';
 import { startAllSimulators } from '../simulators/main';
 import { createWorkers } from '../worker/workers';
-import type { identityFlowNaivePollingWorkflow, identityFlowWorkflow } from '../workflows/identity-flow';
+import type { identityFlowWorkflow } from '../workflows/identity-flow';
+import type { identityFlowNaivePollingWorkflow } from './naive-polling-workflow';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -58,7 +59,12 @@ async function main(): Promise<void> {
   const workerConnection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const workers = await createWorkers({ connection: workerConnection, config, overrides: { shutdownGraceTime: '1s' } });
+  const workers = await createWorkers({
+    connection: workerConnection,
+    config,
+    workflowsPath: require.resolve('./workflows'),
+    overrides: { shutdownGraceTime: '1s' },
+  });
   const running = Promise.all(workers.map((worker) => worker.run()));
 
   try {

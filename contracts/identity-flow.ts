@@ -337,15 +337,6 @@ export interface IdentityFlowActivityContract {
   waitForOutlineChange(input: WaitForOutlineChangeInput): Promise<WaitForOutlineChangeResult>;
 }
 
-/** Input of the naive one-activity-per-poll baseline that the history benchmark compares against. */
-export const naivePollingInputSchema = z.object({
-  flowId: flowIdSchema,
-  /** A workflow timer between polls; 0 polls back to back (the dev server fires timers at ~1 s granularity). */
-  intervalMs: millis(0, DAY_MS),
-  maxPolls: z.number().int().positive().max(100_000),
-});
-export type NaivePollingInput = z.input<typeof naivePollingInputSchema>;
-
 // ---------------------------------------------------------------------------------------------
 // Failures and search attributes
 

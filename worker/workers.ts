@@ -25,6 +25,8 @@ export interface WorkerSetOptions {
   config: Config;
   /** A prebuilt bundle (tests build one once); otherwise the workflows are bundled from source. */
   workflowBundlePath?: string;
+  /** The workflows module to bundle (default: ../workflows); the benchmark adds its baseline. */
+  workflowsPath?: string;
   /** Options for both workers that tests shorten, e.g. the shutdown grace time. */
   overrides?: Pick<WorkerOptions, 'shutdownGraceTime'>;
   /** The clients' data converter (payload encryption); built from `config.payloadEncryption` when omitted. */
@@ -40,7 +42,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
 
   const workflowSource = options.workflowBundlePath
     ? { workflowBundle: { codePath: options.workflowBundlePath } }
-    : { workflowsPath: require.resolve('../workflows') };
+    : { workflowsPath: options.workflowsPath ?? require.resolve('../workflows') };
 
   const main = await Worker.create({
     connection,

@@ -20,7 +20,6 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
-  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -34,14 +33,12 @@ import {
   identityFlowTrackingSummary,
   identityFlowWorkflowId,
   isFinalFlowStatus,
-  naivePollingInputSchema,
   outlineFingerprint,
   startIdentityFlowInputSchema,
   trackIdentityFlowInputSchema,
   type IdentityFlowActivityContract,
   type IdentityFlowResult,
   type IdentityFlowView,
-  type NaivePollingInput,
   type OutlineRead,
   type ParsedTrackIdentityFlowInput,
   type StartIdentityFlowInput,
@@ -322,22 +319,4 @@ export async function identityFlowStarterWorkflow(rawInput: StartIdentityFlowInp
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
   return { ...started, workflowId };
-}
-
-/**
- * Benchmark baseline only (benchmarks/identity-history.ts): the naive design, one activity (and,
- * with an interval, one timer) per poll, whose history grows with every poll. Not for production use.
- */
-export async function identityFlowNaivePollingWorkflow(
-  rawInput: NaivePollingInput,
-): Promise<{ polls: number; status: string }> {
-  const input = parseInputOrFail(naivePollingInputSchema, rawInput, 'naive polling input');
-  const { readIdentityOutline } = proxyActivities<IdentityFlowActivityContract>({ startToCloseTimeout: '30 seconds' });
-  for (let polls = 1; ; polls++) {
-    const read = await readIdentityOutline({ flowId: input.flowId });
-    if (read.kind === 'gone') return { polls, status: read.reason };
-    if (isFinalFlowStatus(read.outline.flowStatus) || polls >= input.maxPolls)
-      return { polls, status: read.outline.flowStatus };
-    if (input.intervalMs > 0) await sleep(input.intervalMs);
-  }
 }
