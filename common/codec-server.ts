@@ -27,13 +27,16 @@ export interface CodecServer {
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, { message: 'must be base64' });
 
+/** Proto-JSON leaves empty lists out: `{}` is zero payloads (the CLI sends it for a query without arguments). */
 const payloadsBodySchema = z.object({
-  payloads: z.array(
-    z.object({
-      metadata: z.record(z.string(), base64).optional(),
-      data: base64.optional(),
-    }),
-  ),
+  payloads: z
+    .array(
+      z.object({
+        metadata: z.record(z.string(), base64).optional(),
+        data: base64.optional(),
+      }),
+    )
+    .default([]),
 });
 
 type JsonPayload = z.infer<typeof payloadsBodySchema>['payloads'][number];

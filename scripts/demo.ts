@@ -6,6 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
+import { startCodecServer } from '../common/codec-server';
+import { loadPayloadEncryptionConfig } from '../common/config';
+import { createDataConverter } from '../common/data-converter';
+import { AesGcmPayloadCodec } from '../common/payload-codec';
 import { startAllSimulators, DEFAULT_SIMULATOR_PORTS, type SimulatorPorts } from '../simulators/main';
 import { runDeviceApprovalDemo } from './demo/device-approval';
 import { runIdentityFlowDemo } from './demo/identity-flow';
@@ -28,15 +32,17 @@ interface Ports extends SimulatorPorts {
   temporal: number;
   ui: number;
   callbacks: number;
+  codec: number;
 }
 
-const FIXED_PORTS: Ports = { temporal: 7233, ui: 8233, callbacks: 7310, ...DEFAULT_SIMULATOR_PORTS };
+const FIXED_PORTS: Ports = { temporal: 7233, ui: 8233, callbacks: 7310, codec: 8888, ...DEFAULT_SIMULATOR_PORTS };
 
 async function freePorts(): Promise<Ports> {
   return {
     temporal: await freePort(),
     ui: await freePort(),
     callbacks: await freePort(),
+    codec: await freePort(),
     bank: await freePort(),
     esign: await freePort(),
     phone: await freePort(),
@@ -53,7 +59,7 @@ async function main(): Promise<void> {
     .option('--once', 'stop everything after the demo (default when CI=true)', process.env.CI === 'true')
     .option('--data-dir <dir>', 'where the server database, credentials and logs live', join(PROJECT_ROOT, '.data'))
     .addOption(
-      new Option('--ports <mode>', 'fixed ports (7233, UI 8233, 7301-7303, 7310) or any free ones')
+      new Option('--ports <mode>', 'fixed ports (7233, UI 8233, codec 8888, 7301-7303, 7310) or any free ones')
         .choices(['fixed', 'auto'])
         .default('fixed'),
     )
@@ -73,12 +79,22 @@ async function main(): Promise<void> {
   };
 
   try {
+    // Payloads are encrypted with the key kept with the dev credentials; the UI reads them through this.
+    const encryption = loadPayloadEncryptionConfig({ KYC_PAYLOAD_KEYS: credentials.payloadKeys })!;
+    const codecServer = await startCodecServer({
+      codec: new AesGcmPayloadCodec(encryption),
+      port: ports.codec,
+      allowedOrigins: [`http://127.0.0.1:${ports.ui}`, `http://localhost:${ports.ui}`],
+    });
+    cleanups.push(() => codecServer.close());
+
     say('Starting the Temporal dev server (state kept in ' + join(options.dataDir, 'temporal') + ')...');
     const server: DevServer = await startDevServer({
       cliPath: process.env.TEMPORAL_CLI || resolveTemporalCli(),
       dbFile: join(options.dataDir, 'temporal', 'dev.db'),
       port: ports.temporal,
       uiPort: ports.ui,
+      uiCodecEndpoint: codecServer.url,
       logFile: join(logDir, 'temporal.log'),
     });
     cleanups.push(() => server.stop());
@@ -106,7 +122,11 @@ async function main(): Promise<void> {
 
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: server.namespace });
+    const client = new Client({
+      connection,
+      namespace: server.namespace,
+      dataConverter: createDataConverter(encryption),
+    });
     const context: DemoContext = {
       client,
       taskQueue,
@@ -118,7 +138,8 @@ async function main(): Promise<void> {
         `${uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(workflowId)}`,
     };
 
-    say(`\nTemporal UI: ${uiUrl}/namespaces/${server.namespace}/workflows\n`);
+    say(`\nTemporal UI: ${uiUrl}/namespaces/${server.namespace}/workflows`);
+    say(`Payloads are encrypted; codec server: ${codecServer.url} (temporal --codec-endpoint ${codecServer.url})\n`);
     const failures: string[] = [];
     for (const name of options.flows) {
       const flow = FLOWS[name];

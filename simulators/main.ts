@@ -70,6 +70,7 @@ export async function startAllSimulators(options: {
       ESIGN_APP_SECRET: credentials.esignAppSecret,
       PHONE_BASE_URL: phone.url,
       PHONE_TOKEN: credentials.phoneToken,
+      KYC_PAYLOAD_KEYS: credentials.payloadKeys,
     },
     close: async () => {
       await Promise.all([bank.close(), esign.close(), phone.close()]);

@@ -35,6 +35,8 @@ export interface DevServerOptions {
   port?: number;
   /** UI port; the UI is off (headless) when omitted. */
   uiPort?: number;
+  /** The codec server the UI decodes payloads through (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   namespace?: string;
   /** The server's own output goes here (it is noisy); discarded when omitted. */
   logFile?: string;
@@ -83,6 +85,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   if (options.uiPort) args.push('--ui-ip', ip, '--ui-port', String(options.uiPort));
   else args.push('--headless');
+  if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (namespace !== 'default') args.push('--namespace', namespace);
   args.push(...searchAttributeFlags());
 

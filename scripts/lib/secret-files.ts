@@ -12,6 +12,7 @@ export const SECRET_FILE_NAMES = {
   esignAppId: 'esign-app-id',
   esignAppSecret: 'esign-app-secret',
   phoneToken: 'phone-token',
+  payloadKeys: 'payload-keys',
 } as const;
 
 export async function writeSecretFiles(dir: string): Promise<DevCredentials> {

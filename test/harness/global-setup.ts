@@ -6,6 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { startCodecServer, type CodecServer } from '../../common/codec-server';
+import { loadPayloadEncryptionConfig } from '../../common/config';
+import { AesGcmPayloadCodec } from '../../common/payload-codec';
+import { createPayloadKeys } from '../../scripts/lib/dev-credentials';
 import { startDevServer, type DevServer } from '../../scripts/lib/dev-server';
 import { freePort } from '../../scripts/lib/free-port';
 import { registerSearchAttributes } from '../../scripts/lib/register-search-attributes';
@@ -14,6 +18,7 @@ import { TEST_OUTPUT_DIR, runDirectory, type HarnessInfo } from './harness-info'
 
 declare global {
   var __KYC_DEV_SERVER__: DevServer | undefined;
+  var __KYC_CODEC_SERVER__: CodecServer | undefined;
   var __KYC_RUN_DIR__: string | undefined;
 }
 
@@ -23,6 +28,15 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__KYC_RUN_DIR__ = runDir;
   const cliPath = resolveTemporalCli();
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+
+  // One key set per run, so the UI and the official CLI decode every test's payloads through one codec server.
+  const payloadKeys = createPayloadKeys();
+  const uiPort = await freePort();
+  const codecServer = await startCodecServer({
+    codec: new AesGcmPayloadCodec(loadPayloadEncryptionConfig({ KYC_PAYLOAD_KEYS: payloadKeys })!),
+    allowedOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
+  });
+  globalThis.__KYC_CODEC_SERVER__ = codecServer;
 
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
   let uiUrl: string | undefined;
@@ -38,7 +52,8 @@ export default async function globalSetup(): Promise<void> {
       cliPath,
       namespace,
       // The UI is on so the browser test can look at it; CI has no one watching, but the test still checks it.
-      uiPort: await freePort(),
+      uiPort,
+      uiCodecEndpoint: codecServer.url,
       logFile: join(TEST_OUTPUT_DIR, 'temporal-dev-server.log'),
     });
     globalThis.__KYC_DEV_SERVER__ = server;
@@ -53,7 +68,15 @@ export default async function globalSetup(): Promise<void> {
   const workflowBundlePath = join(runDir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, code);
 
-  const info: HarnessInfo = { temporalAddress, namespace, cliPath, uiUrl, workflowBundlePath };
+  const info: HarnessInfo = {
+    temporalAddress,
+    namespace,
+    cliPath,
+    uiUrl,
+    workflowBundlePath,
+    payloadKeys,
+    codecUrl: codecServer.url,
+  };
   const harnessFile = join(runDir, 'harness.json');
   writeFileSync(harnessFile, JSON.stringify(info, null, 2));
   // Jest starts its test workers after global setup, so they inherit this.

@@ -17,6 +17,10 @@ export interface HarnessInfo {
   /** The shared server's UI, when global setup started it with one. */
   uiUrl?: string;
   workflowBundlePath: string;
+  /** KYC_PAYLOAD_KEYS of the whole run: every stack, worker process and client encrypts with it. */
+  payloadKeys: string;
+  /** The run's codec server (the UI's `--ui-codec-endpoint`; the CLI's `--codec-endpoint`). */
+  codecUrl: string;
 }
 
 export function harnessInfo(): HarnessInfo {

@@ -5,8 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter, Payload } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../common/config';
+import { createDataConverter } from '../../common/data-converter';
 import { createDevCredentials, type DevCredentials } from '../../scripts/lib/dev-credentials';
 import { freePort } from '../../scripts/lib/free-port';
 import { startWorkerProcess, type WorkerProcess } from '../../scripts/lib/worker-process';
@@ -42,7 +44,10 @@ export interface TestStackOptions {
 }
 
 export interface TestStack {
+  /** Reads and writes payloads encrypted with the run's keys (`dataConverter`). */
   client: Client;
+  /** The workers' and client's data converter: give it to any other client or replay of this stack's runs. */
+  dataConverter: DataConverter;
   taskQueue: string;
   config: Config;
   /** The worker's whole environment: what `spawnWorkerProcess` passes to a child worker. */
@@ -72,12 +77,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     CALLBACK_LISTEN_PORT: String(callbackPort),
     ESIGN_NOTIFY_URL: `${callbackUrl}${CALLBACK_PATH}`,
     ...simulators.workerEnv,
+    KYC_PAYLOAD_KEYS: info.payloadKeys,
     ...options.env,
   };
   const config = loadConfig(env);
+  const dataConverter = createDataConverter(config.payloadEncryption);
 
   const clientConnection = await Connection.connect({ address: info.temporalAddress });
-  const client = new Client({ connection: clientConnection, namespace: info.namespace });
+  const client = new Client({ connection: clientConnection, namespace: info.namespace, dataConverter });
 
   let workers: Worker[] = [];
   let running: Promise<unknown> = Promise.resolve();
@@ -88,6 +95,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     workers = await createWorkers({
       connection: workerConnection,
       config,
+      dataConverter,
       workflowBundlePath: info.workflowBundlePath,
       overrides: { shutdownGraceTime: '1s' },
     });
@@ -97,6 +105,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
   return {
     client,
+    dataConverter,
     taskQueue,
     config,
     env,
@@ -112,6 +121,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await simulators.close();
     },
   };
+}
+
+/** Decodes raw payloads (e.g. from `describe().raw` or a fetched history) as the stack's client would. */
+export async function decodePayloads(stack: Pick<TestStack, 'dataConverter'>, payloads: Payload[]): Promise<Payload[]> {
+  let decoded = payloads;
+  for (const codec of [...(stack.dataConverter.payloadCodecs ?? [])].reverse()) decoded = await codec.decode(decoded);
+  return decoded;
 }
 
 /** Runs `worker/main.ts` as a child process with the stack's environment; resolves once it is ready. */

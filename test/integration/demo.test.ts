@@ -39,6 +39,7 @@ describe('npm run demo', () => {
       expect(output).toContain(`== ${title}`);
     }
     expect(output).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
+    expect(output).toMatch(/Payloads are encrypted; codec server: http:\/\/127\.0\.0\.1:\d+/);
     expect(output).not.toMatch(/failed:/);
     // State lives in a file, so approvals survive a server restart.
     expect(existsSync(join(dataDir, 'temporal', 'dev.db'))).toBe(true);

@@ -184,6 +184,11 @@ it.each(Object.keys(SCENARIOS))('%s: finishes as expected and its history replay
   const handle = await SCENARIOS[name]!();
   expect((await handle.result()).status).toBe(EXPECTED[name]);
   const history = await handle.fetchHistory();
-  await Worker.runReplayHistory({ workflowBundle: { codePath: harnessInfo().workflowBundlePath } }, history, name);
+  // Recorded with the run's payload keys: the replay decodes with the same converter.
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: harnessInfo().workflowBundlePath }, dataConverter: stack.dataConverter },
+    history,
+    name,
+  );
   if (RECORD) writeFileSync(join(HISTORIES_DIR, `${name}.json`), await historyJson(handle.workflowId));
 });

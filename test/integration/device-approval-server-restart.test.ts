@@ -41,12 +41,17 @@ beforeAll(async () => {
   workers = await createWorkers({
     connection: workerConnection,
     config,
+    dataConverter: stack.dataConverter,
     workflowBundlePath: info.workflowBundlePath,
     overrides: { shutdownGraceTime: '1s' },
   });
   running = Promise.all(workers.map((worker) => worker.run()));
   clientConnection = await Connection.connect({ address: server.address });
-  client = new Client({ connection: clientConnection, namespace: server.namespace });
+  client = new Client({
+    connection: clientConnection,
+    namespace: server.namespace,
+    dataConverter: stack.dataConverter,
+  });
 });
 
 afterAll(async () => {

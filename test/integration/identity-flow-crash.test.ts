@@ -12,7 +12,7 @@ import {
 } from '../../contracts/identity-flow';
 import { EsignControl } from '../../simulators/esign';
 import type { identityFlowWorkflow } from '../../workflows/identity-flow';
-import { spawnWorkerProcess, startTestStack, type TestStack, type WorkerProcess } from '../harness';
+import { decodePayloads, spawnWorkerProcess, startTestStack, type TestStack, type WorkerProcess } from '../harness';
 
 let stack: TestStack;
 let esign: EsignControl;
@@ -42,7 +42,8 @@ async function pollerState(handle: { describe(): Promise<{ raw: { pendingActivit
     attempt?: number | null;
     heartbeatDetails?: { payloads?: Payload[] | null } | null;
   }>;
-  const payload = pending?.heartbeatDetails?.payloads?.[0];
+  // Heartbeat details are encrypted like every payload: decode them as the stack's client would.
+  const [payload] = await decodePayloads(stack, pending?.heartbeatDetails?.payloads ?? []);
   const progress: PollerProgress | undefined = payload?.data
     ? pollerProgressSchema.parse(JSON.parse(Buffer.from(payload.data).toString('utf8')))
     : undefined;

@@ -24,8 +24,8 @@ let accountKey: string;
 let deviceKey: string;
 let handle: DeviceApprovalHandle;
 
-/** Runs the real `temporal` binary against the shared dev server and parses its JSON output. */
-async function temporal<T>(...args: string[]): Promise<T> {
+/** Runs the real `temporal` binary without the codec server: it sees payloads as stored. */
+async function temporalWithoutCodec<T>(...args: string[]): Promise<T> {
   const { cliPath, temporalAddress, namespace } = harnessInfo();
   const { stdout } = await run(cliPath, [
     ...args,
@@ -37,6 +37,11 @@ async function temporal<T>(...args: string[]): Promise<T> {
     'json',
   ]);
   return JSON.parse(stdout) as T;
+}
+
+/** Runs the real `temporal` binary against the shared dev server, decoding payloads through the run's codec server. */
+function temporal<T>(...args: string[]): Promise<T> {
+  return temporalWithoutCodec<T>(...args, '--codec-endpoint', harnessInfo().codecUrl);
 }
 
 async function temporalFails(...args: string[]): Promise<string> {
@@ -76,6 +81,21 @@ it('queries the state', async () => {
     'state',
   );
   expect(answer.queryResult[0]).toMatchObject({ status: 'WAITING_FOR_TOKEN', accountKey, deviceKey, attemptsLeft: 3 });
+});
+
+it('cannot read the state without the codec server: payloads are encrypted', async () => {
+  const answer = await temporalWithoutCodec<{ queryResult: unknown[] }>(
+    'workflow',
+    'query',
+    '--workflow-id',
+    handle.workflowId,
+    '--type',
+    'state',
+  );
+  const shown = JSON.stringify(answer);
+  expect(shown).not.toContain('WAITING_FOR_TOKEN');
+  expect(shown).not.toContain(accountKey);
+  expect(shown).toContain(Buffer.from('binary/encrypted').toString('base64'));
 });
 
 it('lists by custom search attribute with a query the library builds', async () => {

@@ -43,6 +43,10 @@ it('decode(encode(x)) round-trips over HTTP in proto-JSON', async () => {
   expect(decoded).toEqual(json);
 });
 
+it('reads an empty proto-JSON body as zero payloads', async () => {
+  expect(await (await post('/encode', {})).json()).toEqual({ payloads: [] });
+});
+
 it('gives CORS allowance to the UI origin only', async () => {
   const preflight = (origin: string) =>
     fetch(`${server.url}/decode`, {
