@@ -5,6 +5,7 @@
  * requests whose claims match the request.
  */
 import { readFileSync } from 'node:fs';
+import { PROVIDER_VECTORS_FILE } from '../support/vectors';
 import {
   decodeJwt,
   decodeProtectedHeader,
@@ -24,7 +25,7 @@ import {
 } from '../../providers/bank-device';
 import { verifyBankRequest } from '../../simulators/bank-device/auth';
 
-const VECTORS_FILE = process.env.PROVIDER_VECTORS_FILE ?? '/work/shared/providers/vectors.json';
+const VECTORS_FILE = PROVIDER_VECTORS_FILE;
 
 const vector = z
   .object({

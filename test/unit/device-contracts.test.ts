@@ -4,6 +4,7 @@
  * Errors must name the field and never echo the value.
  */
 import { readFileSync } from 'node:fs';
+import { PROVIDER_VECTORS_FILE } from '../support/vectors';
 import { z } from 'zod';
 import {
   DEVICE_APPROVAL_ID_POLICIES,
@@ -18,7 +19,7 @@ import {
 } from '../../contracts/device-approval';
 import { InvalidInputError } from '../../contracts/validation';
 
-const VECTORS_FILE = process.env.PROVIDER_VECTORS_FILE ?? '/work/shared/providers/vectors.json';
+const VECTORS_FILE = PROVIDER_VECTORS_FILE;
 const validInvalid = z.object({ valid: z.array(z.string()).min(1), invalid: z.array(z.string()).min(1) });
 const vectors = z
   .object({ cpf: validInvalid, uuid_v4: validInvalid, device_token: validInvalid })

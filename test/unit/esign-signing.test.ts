@@ -1,5 +1,6 @@
 /** Signing and callback verification against the independently computed vectors in vectors.json. */
 import { readFileSync } from 'node:fs';
+import { PROVIDER_VECTORS_FILE } from '../support/vectors';
 import { z } from 'zod';
 import {
   callbackSignedString,
@@ -11,7 +12,7 @@ import {
   verifyCallback,
 } from '../../providers/esign';
 
-const VECTORS_FILE = process.env.PROVIDER_VECTORS_FILE ?? '/work/shared/providers/vectors.json';
+const VECTORS_FILE = PROVIDER_VECTORS_FILE;
 
 const vectors = z
   .object({

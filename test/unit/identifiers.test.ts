@@ -1,8 +1,9 @@
 /**
- * The shared identifier schemas against every vector in /work/shared/providers/vectors.json
+ * The shared identifier schemas against every provider test vector (test/fixtures/provider-vectors.json)
  * (computed independently from the README's rules), plus a few edges the vectors leave out.
  */
 import { readFileSync } from 'node:fs';
+import { PROVIDER_VECTORS_FILE } from '../support/vectors';
 import { z } from 'zod';
 import {
   UUID_V4_PATTERN,
@@ -15,7 +16,7 @@ import {
   uuidV4,
 } from '../../contracts/identifiers';
 
-const VECTORS_FILE = process.env.PROVIDER_VECTORS_FILE ?? '/work/shared/providers/vectors.json';
+const VECTORS_FILE = PROVIDER_VECTORS_FILE;
 
 const validInvalid = z.object({ valid: z.array(z.string()).min(1), invalid: z.array(z.string()).min(1) });
 const vectors = z
