@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "Installing npm dependencies (npm ci)..." >&2
-  npm ci --no-audit --no-fund >&2
+  echo "Installing npm dependencies..." >&2
+  bash scripts/install-deps.sh >&2
 fi
