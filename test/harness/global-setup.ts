@@ -8,6 +8,7 @@ import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startCodecServer, type CodecServer } from '../../common/codec-server';
 import { loadPayloadEncryptionConfig } from '../../common/config';
+import { FAILURE_CONVERTER_PATH } from '../../common/data-converter';
 import { AesGcmPayloadCodec } from '../../common/payload-codec';
 import { createPayloadKeys } from '../../scripts/lib/dev-credentials';
 import { startDevServer, type DevServer } from '../../scripts/lib/dev-server';
@@ -63,6 +64,8 @@ export default async function globalSetup(): Promise<void> {
 
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
+    // Every stack encrypts, so the sandbox encodes failure messages too (common/data-converter.ts).
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   const workflowBundlePath = join(runDir, 'workflow-bundle.js');

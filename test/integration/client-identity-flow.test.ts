@@ -108,6 +108,10 @@ describe('a new flow for a request id', () => {
     const watching = (async () => {
       for await (const view of handle.watch()) seen.push(view);
     })();
+    // Let the watch read its first view (INIT) before the flow moves on, or a slow first read skips it.
+    for (const deadline = Date.now() + 10_000; seen.length === 0 && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await esign.progress(flowId, { flowStatus: 'ING', subFlows: [{ subFlowType: 'INDIVIDUAL_TELECOM_3_FACTOR' }] });
     await outlineWhen(handle, (view) => view.outline?.flowStatus === 'ING');
     await esign.progress(flowId, { flowStatus: 'SUCCESS', subFlowStatus: { [`${flowId}-sub-1`]: 'SUCCESS' } });

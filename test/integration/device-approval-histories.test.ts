@@ -107,6 +107,9 @@ async function historyJson(workflowId: string): Promise<string> {
       info.namespace,
       '-o',
       'json',
+      // Recorded decoded: the committed histories must replay without this run's keys.
+      '--codec-endpoint',
+      info.codecUrl,
     ],
     { maxBuffer: 16 * 1024 * 1024 },
   );

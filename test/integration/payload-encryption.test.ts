@@ -5,11 +5,13 @@
  * for the personal data. The stack's own client still reads the results.
  */
 import { randomUUID } from 'node:crypto';
-import { Client } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
 import { METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { KycClient } from '../../client';
 import { ENCRYPTED_ENCODING } from '../../common/payload-codec';
+import { PHONE_CHECK_WORKFLOW_TYPE, phoneCheckWorkflowId } from '../../contracts/phone-check';
+import type { phoneCheckWorkflow } from '../../workflows/phone-check';
 import { BankDeviceControl } from '../../simulators/bank-device';
 import { startTestStack, uniqueId, type TestStack } from '../harness';
 
@@ -105,4 +107,23 @@ it('stores no personal data in plain text, and the stack client still reads ever
   expect(personalDataIn(decoded.map((payload) => Buffer.from(payload.data!).toString()).join(''), secrets)).toEqual([
     CPF,
   ]);
+});
+
+it('stores failure messages encrypted too, and the stack client still reads them', async () => {
+  // Started around the client library, whose validation would refuse this input before any start.
+  const handle = await stack.client.workflow.start<typeof phoneCheckWorkflow>(PHONE_CHECK_WORKFLOW_TYPE, {
+    taskQueue: stack.taskQueue,
+    workflowId: phoneCheckWorkflowId(uniqueId('bad-input')),
+    args: [{ phone: PHONE, idCard: '110105194912310021', name: NAME }],
+  });
+  const error = await handle.result().catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect((error as WorkflowFailedError).cause?.message).toMatch(/idCard has a wrong check character/);
+
+  const events = await rawEvents(handle.workflowId);
+  const failed = events.find((event) => event.workflowExecutionFailedEventAttributes);
+  const failure = failed?.workflowExecutionFailedEventAttributes?.failure;
+  expect(failure?.message).toBe('Encoded failure');
+  expect(encodingOf(failure?.encodedAttributes)).toBe(ENCRYPTED_ENCODING);
+  expect(eventText(failed!)).not.toContain('wrong check character');
 });
