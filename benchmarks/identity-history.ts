@@ -19,6 +19,7 @@ import { startDevServer, type DevServer } from '../scripts/lib/dev-server';
 import { resolveTemporalCli } from '../scripts/lib/temporal-cli';
 import { EsignControl } from '../simulators/esign';
 import { startAllSimulators } from '../simulators/main';
+import { createDataConverter } from '../common/data-converter';
 import { createWorkers } from '../worker/workers';
 import type { identityFlowWorkflow } from '../workflows/identity-flow';
 import type { identityFlowNaivePollingWorkflow } from './naive-polling-workflow';
@@ -58,10 +59,13 @@ async function main(): Promise<void> {
 
   const workerConnection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  // The same converter as the workers, so the client reads their encrypted payloads.
+  const dataConverter = createDataConverter(config.payloadEncryption);
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter });
   const workers = await createWorkers({
     connection: workerConnection,
     config,
+    dataConverter,
     workflowsPath: require.resolve('./workflows'),
     overrides: { shutdownGraceTime: '1s' },
   });
