@@ -4,7 +4,6 @@
  * sees exactly one device creation, and an accepted token is never counted wrong. The workers'
  * output must hold no personal data.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
@@ -40,39 +39,10 @@ afterAll(async () => {
   await stack?.shutdown();
 });
 
-function descendants(pid: number): number[] {
-  let listed: string;
-  try {
-    listed = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  } catch {
-    return []; // pgrep exits 1 when there are none
-  }
-  const children = listed.split('\n').filter(Boolean).map(Number);
-  return children.flatMap((child) => [...descendants(child), child]);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * SIGKILL for the worker and every process under it: the process the harness spawns is tsx's
- * launcher, which runs the worker in a child of its own that survives a SIGKILL of the launcher.
- */
+/** SIGKILL: the worker dies mid-step with no chance to clean up (the harness's child is the worker itself). */
 async function killHard(worker: WorkerProcess): Promise<void> {
-  const pids = worker.child.pid === undefined ? [] : descendants(worker.child.pid);
-  for (const pid of pids) process.kill(pid, 'SIGKILL');
   await worker.kill('SIGKILL');
-  await waitFor(
-    () => Promise.resolve(pids.filter(isAlive)),
-    (alive) => alive.length === 0,
-    'the killed worker processes to be gone',
-  );
+  expect(worker.child.signalCode).toBe('SIGKILL');
 }
 
 async function spawnWorker(): Promise<WorkerProcess> {
