@@ -5,35 +5,15 @@
  * `patched()` and record new histories for the new code path.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import * as proto from '@temporalio/proto';
-import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import type * as proto from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 
 const HISTORIES_DIR = join(__dirname, '..', 'histories', 'device-approval');
 
 type History = proto.temporal.api.history.v1.IHistory;
-
-/**
- * `historyFromJSON` of @temporalio/common fails in this install ("type must be a Type"): npm keeps
- * two copies of protobufjs 8 (common's and proto's), and its protojson checks types by instanceof.
- * So the CLI's JSON is parsed with the protojson of the copy @temporalio/proto itself uses.
- */
-const protojsonPath = require.resolve('protobufjs/ext/protojson', {
-  paths: [dirname(require.resolve('@temporalio/proto'))],
-});
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const protojson = require(protojsonPath) as { fromJson(type: unknown, json: unknown, options: object): History | null };
-// The generated types omit the reflection API that the patched root has.
-const root = patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown };
-const historyType = root.lookupType('temporal.api.history.v1.History');
-
-function historyFromCliJson(json: unknown): History {
-  const history = protojson.fromJson(historyType, json, { ignoreUnknownFields: true });
-  if (!history) throw new TypeError('not a history');
-  return history;
-}
 
 interface JsonEvent {
   eventType?: string;
@@ -51,7 +31,7 @@ function recordedJson(): Array<{ workflowId: string; history: { events: JsonEven
 }
 
 function recorded(): Array<{ workflowId: string; history: History }> {
-  return recordedJson().map(({ workflowId, history }) => ({ workflowId, history: historyFromCliJson(history) }));
+  return recordedJson().map(({ workflowId, history }) => ({ workflowId, history: historyFromJSON(history) }));
 }
 
 let options: ReplayWorkerOptions;
@@ -103,7 +83,7 @@ it('detects a history the code no longer matches (the check can fail)', async ()
   const altered = structuredClone(entry.history);
   const scheduled = altered.events.find((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
   scheduled!.activityTaskScheduledEventAttributes!.activityType!.name = 'bankCreateDeviceBeforeRename';
-  await expect(Worker.runReplayHistory(options, historyFromCliJson(altered), entry.workflowId)).rejects.toBeInstanceOf(
+  await expect(Worker.runReplayHistory(options, historyFromJSON(altered), entry.workflowId)).rejects.toBeInstanceOf(
     DeterminismViolationError,
   );
 });
