@@ -22,5 +22,7 @@ export DEBIAN_FRONTEND=noninteractive
 if ! apt-cache show chromium >/dev/null 2>&1; then
   "${sudo[@]}" apt-get update -qq
 fi
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+install_chromium() { "${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; }
+# Stale package lists can name a version the mirror no longer has: refresh once and retry.
+install_chromium || { "${sudo[@]}" apt-get update -qq && install_chromium; }
 echo "chromium installed: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
