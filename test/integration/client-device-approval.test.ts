@@ -14,9 +14,10 @@ import {
   type DeviceApprovalHandle,
 } from '../../client';
 import { BANK_ROUTES, BankDeviceControl } from '../../simulators/bank-device';
+import { TEST_APPROVER_CPF, approvalInput } from '../support/device-approval';
 import { startTestStack, type TestStack } from '../harness';
 
-const APPROVER_CPF = '52998224725';
+const APPROVER_CPF = TEST_APPROVER_CPF;
 const FAST_POLICY = {
   approvalDeadlineMs: 120_000,
   bankCallTimeoutMs: 5_000,
@@ -38,15 +39,7 @@ beforeAll(async () => {
 afterAll(() => stack?.shutdown());
 
 function input(overrides: Partial<DeviceApprovalInput> = {}): DeviceApprovalInput {
-  return {
-    accountKey,
-    deviceKey: randomUUID(),
-    sessionId: randomUUID(),
-    approverCpf: APPROVER_CPF,
-    contactType: 'sms',
-    ...overrides,
-    policy: { ...FAST_POLICY, ...overrides.policy },
-  };
+  return approvalInput(accountKey, overrides, FAST_POLICY);
 }
 
 /** Follows the approval until the bank answered its creation. */

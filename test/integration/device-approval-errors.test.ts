@@ -16,16 +16,11 @@ import {
 import { BankDeviceClient } from '../../providers/bank-device';
 import { BANK_ROUTES, BankDeviceControl, bankError, type BankErrorCode } from '../../simulators/bank-device';
 import type { deviceApprovalWorkflow } from '../../workflows/device-approval';
+import { FAST_APPROVAL_POLICY, TEST_APPROVER_CPF, approvalInput } from '../support/device-approval';
 import { startTestStack, type TestStack } from '../harness';
 
-const APPROVER_CPF = '52998224725';
+const APPROVER_CPF = TEST_APPROVER_CPF;
 const NOT_AN_APPROVER_CPF = '11144477735';
-const FAST_POLICY = {
-  approvalDeadlineMs: 60_000,
-  resendCooldownMs: 0,
-  bankCallTimeoutMs: 5_000,
-  bankRetry: { initialIntervalMs: 100, maximumIntervalMs: 200, maximumAttempts: 3 },
-};
 /** The HTTP client gives up after this; the simulator's slow calls take longer and still complete. */
 const PROVIDER_TIMEOUT_MS = 1000;
 
@@ -51,15 +46,7 @@ async function newAccount(kind: 'active' | 'blocked' | 'closed' | 'hub' = 'activ
 }
 
 function input(overrides: Partial<DeviceApprovalInput> = {}): DeviceApprovalInput {
-  return {
-    accountKey,
-    deviceKey: randomUUID(),
-    sessionId: randomUUID(),
-    approverCpf: APPROVER_CPF,
-    contactType: 'sms',
-    ...overrides,
-    policy: { ...FAST_POLICY, ...overrides.policy },
-  };
+  return approvalInput(accountKey, overrides);
 }
 
 function start(request: DeviceApprovalInput, on = stack): Promise<Handle> {
@@ -172,7 +159,9 @@ describe('bank refusals at creation end REJECTED with their code', () => {
       status: 'REJECTED',
       rejection: { type: 'BankTokenSendFailed', code: 'OBD000097' },
     });
-    expect((await bank.counter(`calls:${BANK_ROUTES.create}`)) - before).toBe(FAST_POLICY.bankRetry.maximumAttempts);
+    expect((await bank.counter(`calls:${BANK_ROUTES.create}`)) - before).toBe(
+      FAST_APPROVAL_POLICY.bankRetry.maximumAttempts,
+    );
     await recovered.terminate('test cleanup');
   });
 });

@@ -24,11 +24,12 @@ import {
 } from '../../contracts/device-approval';
 import { BANK_ROUTES, BankDeviceControl } from '../../simulators/bank-device';
 import type { deviceApprovalWorkflow } from '../../workflows/device-approval';
+import { TEST_APPROVER_CPF, approvalInput } from '../support/device-approval';
 import { harnessInfo, startTestStack, type TestStack } from '../harness';
 
 const HISTORIES_DIR = join(__dirname, '..', 'histories', 'device-approval');
 const RECORD = process.env.RECORD_DEVICE_APPROVAL_HISTORIES === '1';
-const APPROVER_CPF = '52998224725';
+const APPROVER_CPF = TEST_APPROVER_CPF;
 const NOT_AN_APPROVER_CPF = '11144477735';
 
 type Handle = WorkflowHandleWithFirstExecutionRunId<typeof deviceApprovalWorkflow>;
@@ -52,21 +53,7 @@ afterAll(async () => {
 });
 
 function input(overrides: Partial<DeviceApprovalInput> = {}): DeviceApprovalInput {
-  return {
-    accountKey,
-    deviceKey: randomUUID(),
-    sessionId: randomUUID(),
-    approverCpf: APPROVER_CPF,
-    contactType: 'sms',
-    ...overrides,
-    policy: {
-      approvalDeadlineMs: 60_000,
-      resendCooldownMs: 0,
-      bankCallTimeoutMs: 5_000,
-      bankRetry: { initialIntervalMs: 100, maximumIntervalMs: 200, maximumAttempts: 3 },
-      ...overrides.policy,
-    },
-  };
+  return approvalInput(accountKey, overrides);
 }
 
 async function start(request: DeviceApprovalInput): Promise<Handle> {

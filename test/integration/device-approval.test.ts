@@ -27,17 +27,11 @@ import {
 import { InvalidInputError } from '../../contracts/validation';
 import { BankDeviceControl } from '../../simulators/bank-device';
 import type { deviceApprovalWorkflow } from '../../workflows/device-approval';
+import { TEST_APPROVER_CPF, approvalInput } from '../support/device-approval';
 import { startTestStack, type TestStack } from '../harness';
 
-const APPROVER_CPF = '52998224725';
+const APPROVER_CPF = TEST_APPROVER_CPF;
 const IMAGE_KEY = '367195fc-de24-46b0-9ddb-79231dc7eeff';
-/** Short durations: the policy is input, so tests run in seconds. */
-const FAST_POLICY = {
-  approvalDeadlineMs: 60_000,
-  resendCooldownMs: 0,
-  bankCallTimeoutMs: 5_000,
-  bankRetry: { initialIntervalMs: 100, maximumIntervalMs: 200, maximumAttempts: 3 },
-};
 
 let stack: TestStack;
 let bank: BankDeviceControl;
@@ -54,15 +48,7 @@ afterAll(async () => {
 });
 
 function input(overrides: Partial<DeviceApprovalInput> = {}): DeviceApprovalInput {
-  return {
-    accountKey,
-    deviceKey: randomUUID(),
-    sessionId: randomUUID(),
-    approverCpf: APPROVER_CPF,
-    contactType: 'sms',
-    ...overrides,
-    policy: { ...FAST_POLICY, ...overrides.policy },
-  };
+  return approvalInput(accountKey, overrides);
 }
 
 type Handle = WorkflowHandleWithFirstExecutionRunId<typeof deviceApprovalWorkflow>;
