@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Installs exactly what package-lock.json records, and fails if the lockfile would change.
+# Installs exactly what package-lock.json records, with `npm ci`: it never rewrites the lockfile
+# and fails if package.json and the lockfile disagree. The lockfile is complete (it lists every
+# platform's optional native packages, as npm writes them), so the install does not depend on
+# which optional packages the registry happens to serve on the day.
 #
-# Why not `npm ci`: the registry this project is built against does not serve the other
-# platforms' optional native packages (e.g. @swc/core-darwin-arm64@1.16.22 answers 404), so no
-# lockfile made here can list them, and `npm ci` refuses such a lockfile as "out of sync".
-# `npm install` installs the locked versions; the check below keeps the lockfile authoritative.
+# Install scripts of dependencies are denied in package.json's `allowScripts` (npm 11 advises,
+# npm 12 enforces): none is needed here, since native code comes as prebuilt optional packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm install --no-audit --no-fund
-if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- package-lock.json; then
-  echo "package-lock.json does not match package.json: run 'npm install' and commit the lockfile." >&2
-  git --no-pager diff --stat -- package-lock.json >&2
+if ! npm ci --no-audit --no-fund; then
+  cat >&2 <<'MSG'
+
+npm ci failed. If it said package.json and package-lock.json are out of sync:
+  - you did not change package.json: your checkout is not as committed; restore both files with
+      git checkout -- package.json package-lock.json
+    and run the command again;
+  - you changed package.json on purpose: run `npm install` once to update the lockfile and commit
+    package.json and package-lock.json together.
+Otherwise the lines above say what npm could not fetch or build.
+MSG
   exit 1
 fi
