@@ -76,7 +76,9 @@ describe('package-lock.json', () => {
 
   it('applies each override', () => {
     for (const [name, version] of Object.entries(pkg.overrides ?? {})) {
-      const copies = Object.entries(lock.packages).filter(([p]) => p === `node_modules/${name}` || p.endsWith(`/node_modules/${name}`));
+      const copies = Object.entries(lock.packages).filter(
+        ([p]) => p === `node_modules/${name}` || p.endsWith(`/node_modules/${name}`),
+      );
       expect(copies.length).toBeGreaterThan(0);
       for (const [, entry] of copies) expect(entry.version).toBe(version);
     }
