@@ -72,8 +72,12 @@ function startArgs(deviceKey: string): string[] {
     randomUUID(),
     '--contact-type',
     'sms',
+    // Generous: under load these steps take minutes, and the re-send test needs the cooldown to
+    // still be running when it asks.
     '--deadline',
-    '2m',
+    '15m',
+    '--resend-cooldown',
+    '1h',
     '--input-file',
     '-',
   ];
