@@ -8,7 +8,7 @@
  */
 
 /** What kind of problem it is: the CLI maps each kind to its own exit code. */
-export type KycErrorKind = 'not-found' | 'refused' | 'already-finished' | 'failed' | 'connection';
+export type KycErrorKind = 'not-found' | 'refused' | 'already-finished' | 'failed' | 'connection' | 'unreadable';
 
 export abstract class KycClientError extends Error {
   abstract readonly kind: KycErrorKind;
@@ -81,5 +81,37 @@ export class TemporalConnectionError extends KycClientError {
     detail: string,
   ) {
     super(`cannot use the Temporal server at ${address}: ${detail}`);
+  }
+}
+
+/**
+ * An answer from Temporal could not be decoded with this client's payload keys: it was encrypted
+ * with a key the client does not hold (e.g. the worker's newer active key), or the client runs with
+ * KYC_PAYLOAD_ENCRYPTION=off. When `applied` is true the operation itself (a start, an update)
+ * reached the workflow and was carried out: repeating it would act twice (an update with the same
+ * request id is deduplicated by the server). Read the result again with the worker's keys.
+ */
+export class ResultUnreadableError extends KycClientError {
+  override readonly name = 'ResultUnreadableError';
+  readonly kind = 'unreadable';
+  constructor(
+    readonly workflowId: string,
+    readonly operation: string,
+    /** True when the operation was carried out and only its answer is unreadable. */
+    readonly applied: boolean,
+    /** Why decoding failed (key ids only, never key material or payload content). */
+    readonly detail: string,
+  ) {
+    super(
+      (applied
+        ? `${operation} was carried out on workflow ${workflowId}, but its answer cannot be decoded (${detail}); do not repeat it. `
+        : `the answer to ${operation} of workflow ${workflowId} cannot be decoded (${detail}). `) +
+        "Set KYC_PAYLOAD_KEYS (or KYC_PAYLOAD_KEYS_FILE) to the worker's keys to read it.",
+    );
+  }
+
+  /** The same problem, seen as the answer to an operation that was carried out just before. */
+  afterAction(operation: string): ResultUnreadableError {
+    return new ResultUnreadableError(this.workflowId, operation, true, this.detail);
   }
 }

@@ -12,13 +12,15 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   isGrpcServiceError,
 } from '@temporalio/client';
-import { ApplicationFailure, NamespaceNotFoundError, TemporalFailure } from '@temporalio/common';
+import { ApplicationFailure, NamespaceNotFoundError, TemporalFailure, ValueError } from '@temporalio/common';
+import { ENCRYPTED_ENCODING, PayloadDecryptionError } from '../common/payload-codec';
 import type { KycContext } from './context';
 import {
   AlreadyFinishedError,
   FlowFailedError,
   FlowNotFoundError,
   KycClientError,
+  ResultUnreadableError,
   TemporalConnectionError,
   UpdateRefusedError,
 } from './errors';
@@ -55,6 +57,28 @@ export interface FailureContext {
   update?: string;
 }
 
+/** Operations whose call itself changes the workflow: an unreadable answer means it was carried out. */
+function changesTheWorkflow(at: FailureContext): boolean {
+  return at.update !== undefined || at.operation.startsWith('start');
+}
+
+/**
+ * Why an answer could not be decoded, when that is the problem: a payload encrypted with a key
+ * this client lacks (our codec says which key id), or an encrypted payload reaching a client
+ * without the codec (the SDK's "Unknown encoding" ValueError).
+ */
+export function undecodableAnswer(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 10; depth++) {
+    if (current instanceof PayloadDecryptionError) return current.message;
+    if (current instanceof ValueError && current.message.includes(ENCRYPTED_ENCODING)) {
+      return 'it is encrypted and this client has no payload keys';
+    }
+    current = current.cause;
+  }
+  return undefined;
+}
+
 /** The execution status of the latest run, or undefined when there is none. */
 async function executionStatus(context: KycContext, workflowId: string): Promise<string | undefined> {
   try {
@@ -68,6 +92,10 @@ async function executionStatus(context: KycContext, workflowId: string): Promise
 /** Synchronous part of the mapping: everything that needs no further call to the server. */
 export function toKycError(context: KycContext, error: unknown, at: FailureContext): Error {
   if (error instanceof KycClientError) return error;
+  const undecodable = undecodableAnswer(error);
+  if (undecodable !== undefined) {
+    return new ResultUnreadableError(at.workflowId, at.operation, changesTheWorkflow(at), undecodable);
+  }
   if (error instanceof WorkflowUpdateFailedError) {
     const root = rootFailure(error.cause);
     return new UpdateRefusedError(at.workflowId, at.update ?? at.operation, root.type, root.message);

@@ -13,6 +13,7 @@ export {
   FlowFailedError,
   FlowNotFoundError,
   KycClientError,
+  ResultUnreadableError,
   TemporalConnectionError,
   UpdateRefusedError,
   type KycErrorKind,

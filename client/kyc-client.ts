@@ -1,11 +1,18 @@
 /**
  * The library's one entry point: connects from the same validated configuration as the worker
- * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, KYC_TASK_QUEUE; no provider secret is read) and offers
- * one typed module per flow.
+ * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, KYC_TASK_QUEUE, KYC_PAYLOAD_KEYS; no provider secret is
+ * read) and offers one typed module per flow. Encryption fails closed: without payload keys no
+ * client is made, so nothing (no start, no update) can reach the server in plain text.
  */
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { loadPayloadEncryptionConfig, loadTemporalConfig, type TemporalConfig } from '../common/config';
+import {
+  ConfigError,
+  MISSING_PAYLOAD_KEYS,
+  loadPayloadEncryptionConfig,
+  loadTemporalConfig,
+  type TemporalConfig,
+} from '../common/config';
 import { createDataConverter } from '../common/data-converter';
 import { DEFAULT_QUERY_TIMEOUT_MS, type KycContext } from './context';
 import { DeviceApprovals } from './device-approval';
@@ -23,9 +30,18 @@ export interface ConnectOptions {
   queryTimeoutMs?: number;
   /**
    * The worker's data converter. Omitted: built from KYC_PAYLOAD_KEYS / KYC_PAYLOAD_KEYS_FILE in
-   * `env` (or `process.env`), so the client reads and writes payloads encrypted like the worker.
+   * `env` (or `process.env`), so the client reads and writes payloads encrypted like the worker;
+   * with neither, `connect` throws `ConfigError` before connecting, unless
+   * KYC_PAYLOAD_ENCRYPTION=off (tests only).
    */
   dataConverter?: DataConverter;
+}
+
+export interface KycClientOptions {
+  queryTimeoutMs?: number;
+  ownsConnection?: boolean;
+  /** Accept a Temporal client without a payload codec (plain payloads: tests only). */
+  plainPayloads?: boolean;
 }
 
 export class KycClient {
@@ -34,12 +50,19 @@ export class KycClient {
   readonly phoneChecks: PhoneChecks;
   private readonly context: KycContext;
 
-  /** Wraps a Temporal client the caller already has (the caller keeps owning its connection). */
+  /**
+   * Wraps a Temporal client the caller already has (the caller keeps owning its connection).
+   * Throws `ConfigError` when that client has no payload codec, unless `plainPayloads` is set:
+   * personal data must not leave in plain text because a data converter was forgotten.
+   */
   constructor(
     readonly temporal: Client,
     readonly config: TemporalConfig,
-    options: { queryTimeoutMs?: number; ownsConnection?: boolean } = {},
+    options: KycClientOptions = {},
   ) {
+    if (!options.plainPayloads && temporal.options.loadedDataConverter.payloadCodecs.length === 0) {
+      throw new ConfigError([MISSING_PAYLOAD_KEYS]);
+    }
     this.context = { client: temporal, config, queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS };
     this.ownsConnection = options.ownsConnection ?? false;
     this.deviceApprovals = new DeviceApprovals(this.context);
@@ -55,7 +78,11 @@ export class KycClient {
    */
   static async connect(options: ConnectOptions = {}): Promise<KycClient> {
     const config = options.config ?? loadTemporalConfig(options.env);
-    const dataConverter = options.dataConverter ?? createDataConverter(loadPayloadEncryptionConfig(options.env));
+    // Decided here, before any connection: no key (and no explicit KYC_PAYLOAD_ENCRYPTION=off) throws.
+    const encryption = options.dataConverter ? undefined : loadPayloadEncryptionConfig(options.env);
+    const dataConverter = options.dataConverter ?? createDataConverter(encryption);
+    const plainPayloads = !options.dataConverter && encryption === undefined;
+    if (!plainPayloads && !dataConverter.payloadCodecs?.length) throw new ConfigError([MISSING_PAYLOAD_KEYS]);
     let connection: Connection;
     try {
       connection = await Connection.connect({
@@ -66,7 +93,11 @@ export class KycClient {
       throw new TemporalConnectionError(config.address, error instanceof Error ? error.message : String(error));
     }
     const client = new Client({ connection, namespace: config.namespace, dataConverter });
-    return new KycClient(client, config, { queryTimeoutMs: options.queryTimeoutMs, ownsConnection: true });
+    return new KycClient(client, config, {
+      queryTimeoutMs: options.queryTimeoutMs,
+      ownsConnection: true,
+      plainPayloads,
+    });
   }
 
   /** Closes the connection when `connect` opened it. */

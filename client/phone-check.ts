@@ -21,6 +21,7 @@ import {
 import { parseInput } from '../contracts/validation';
 import type { phoneCheckWorkflow } from '../workflows/phone-check';
 import type { KycContext } from './context';
+import { ResultUnreadableError } from './errors';
 import { withKycErrors } from './failures';
 import { listExecutions, type ListedExecution } from './listing';
 import { parseRequestId } from './request-ids';
@@ -78,7 +79,12 @@ export class PhoneChecks {
   /** Runs the check to its typed result (or attaches to the one already made under this request id). */
   async run(input: PhoneCheckInput, requestId: string): Promise<PhoneCheckRun> {
     const { workflowId, started } = await this.start(input, requestId);
-    return { workflowId, started, result: await this.result(requestId) };
+    try {
+      return { workflowId, started, result: await this.result(requestId) };
+    } catch (error) {
+      // The check was started (and may be billed): say so, so nobody runs it again.
+      throw error instanceof ResultUnreadableError ? error.afterAction('start phone check') : error;
+    }
   }
 
   /** The result of the check made under this request id; throws `FlowFailedError` when it failed. */

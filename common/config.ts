@@ -84,6 +84,8 @@ const environmentSchema = z.object({
   KYC_PAYLOAD_KEYS: z.string().optional(),
   /** Which of those keys encrypts new payloads (default: the first). */
   KYC_PAYLOAD_ACTIVE_KEY: z.string().optional(),
+  /** `off` switches encryption off explicitly (tests only); `on` (default) needs keys. Checked with the keys. */
+  KYC_PAYLOAD_ENCRYPTION: z.string().optional(),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -135,7 +137,7 @@ export interface Config {
   esign: EsignConfig;
   callbacks: CallbackReceiverConfig;
   phone: PhoneConfig;
-  /** Absent when no payload keys are configured: payloads are then stored in plain text. */
+  /** Absent only when KYC_PAYLOAD_ENCRYPTION=off (tests): payloads are then stored in plain text. */
   payloadEncryption?: PayloadEncryptionConfig;
 }
 
@@ -182,6 +184,22 @@ function readSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): NodeJS.Pro
   return resolved;
 }
 
+/**
+ * Where `npm run demo` keeps its payload key, relative to its checkout (the demo's `--data-dir`,
+ * `.data` by default); the `kyc` CLI reads it from there when no key is given.
+ */
+export const DEMO_PAYLOAD_KEYS_FILE = '.data/payload-keys';
+
+/**
+ * The one refusal when no payload key is configured: encryption fails closed, so personal data is
+ * never sent to or stored by Temporal in plain text because a variable was forgotten.
+ */
+export const MISSING_PAYLOAD_KEYS =
+  'KYC_PAYLOAD_KEYS: is not set, and personal data is never sent or stored unencrypted. ' +
+  "Set KYC_PAYLOAD_KEYS (or KYC_PAYLOAD_KEYS_FILE) to the worker's keys; " +
+  `the demo keeps its key in ${DEMO_PAYLOAD_KEYS_FILE} of its checkout (KYC_PAYLOAD_KEYS_FILE=${DEMO_PAYLOAD_KEYS_FILE}). ` +
+  'For tests only, KYC_PAYLOAD_ENCRYPTION=off stores payloads in plain text.';
+
 const PAYLOAD_KEY_ID = /^[\w.-]+$/;
 const PAYLOAD_KEY_BYTES = 32;
 
@@ -191,14 +209,25 @@ const PAYLOAD_KEY_BYTES = 32;
 function parsePayloadKeys(
   keysText: string | undefined,
   activeKeyId: string | undefined,
+  encryption: string | undefined,
   problems: string[],
 ): PayloadEncryptionConfig | undefined {
   const entries = (keysText ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
+  if (encryption !== undefined && encryption !== 'on' && encryption !== 'off') {
+    problems.push('KYC_PAYLOAD_ENCRYPTION: must be on or off');
+    return undefined;
+  }
+  if (encryption === 'off') {
+    // Both set is a mistake either way: keys that are silently ignored, or a switch left over.
+    if (entries.length) problems.push('KYC_PAYLOAD_ENCRYPTION: is off but KYC_PAYLOAD_KEYS is set; unset one of them');
+    return undefined;
+  }
   if (!entries.length) {
     if (activeKeyId) problems.push('KYC_PAYLOAD_ACTIVE_KEY: is set but KYC_PAYLOAD_KEYS has no keys');
+    problems.push(MISSING_PAYLOAD_KEYS);
     return undefined;
   }
   const keys = new Map<string, Uint8Array>();
@@ -228,7 +257,9 @@ function parsePayloadKeys(
 
 /**
  * Only the payload encryption keys: what a client needs to read and write encrypted payloads,
- * without any provider secret. `undefined` when no keys are configured.
+ * without any provider secret. Fails closed: throws `ConfigError` (naming KYC_PAYLOAD_KEYS and
+ * the demo's key file) when no key is configured, unless KYC_PAYLOAD_ENCRYPTION=off, the one
+ * case that returns `undefined` (plain payloads, for tests only).
  */
 export function loadPayloadEncryptionConfig(env: NodeJS.ProcessEnv = process.env): PayloadEncryptionConfig | undefined {
   const problems: string[] = [];
@@ -236,7 +267,12 @@ export function loadPayloadEncryptionConfig(env: NodeJS.ProcessEnv = process.env
     { KYC_PAYLOAD_KEYS: env.KYC_PAYLOAD_KEYS, KYC_PAYLOAD_KEYS_FILE: env.KYC_PAYLOAD_KEYS_FILE },
     problems,
   );
-  const encryption = parsePayloadKeys(resolved.KYC_PAYLOAD_KEYS, env.KYC_PAYLOAD_ACTIVE_KEY, problems);
+  const encryption = parsePayloadKeys(
+    resolved.KYC_PAYLOAD_KEYS,
+    env.KYC_PAYLOAD_ACTIVE_KEY,
+    env.KYC_PAYLOAD_ENCRYPTION || undefined,
+    problems.length ? [] : problems, // an unreadable key file is the problem to report, not "no key"
+  );
   if (problems.length) throw new ConfigError(problems);
   return encryption;
 }
@@ -253,6 +289,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else if (!privateKeyPem.includes('PRIVATE KEY-----')) {
     problems.push('BANK_PRIVATE_KEY_PEM: is not a PEM private key');
   }
+  // Checked even when other variables are bad, so every problem is reported at once.
+  const keysUnreadable = problems.some((problem) => problem.startsWith('KYC_PAYLOAD_KEYS_FILE:'));
+  const payloadEncryption = parsePayloadKeys(
+    resolvedEnv.KYC_PAYLOAD_KEYS,
+    resolvedEnv.KYC_PAYLOAD_ACTIVE_KEY,
+    resolvedEnv.KYC_PAYLOAD_ENCRYPTION || undefined,
+    keysUnreadable ? [] : problems,
+  );
   if (!result.success || !privateKeyPem) throw new ConfigError(problems);
   const e = result.data;
   if (!e.KYC_ALLOW_REMOTE_PROVIDERS) {
@@ -264,7 +308,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }
     }
   }
-  const payloadEncryption = parsePayloadKeys(e.KYC_PAYLOAD_KEYS, e.KYC_PAYLOAD_ACTIVE_KEY, problems);
   if (problems.length) throw new ConfigError(problems);
 
   return {

@@ -19,8 +19,9 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
 
+  // loadConfig refuses to start without payload keys; plain payloads only with KYC_PAYLOAD_ENCRYPTION=off.
   if (!config.payloadEncryption) {
-    console.warn('warning: KYC_PAYLOAD_KEYS is not set: payloads (personal data) are stored unencrypted in Temporal');
+    console.warn('warning: KYC_PAYLOAD_ENCRYPTION=off: payloads (personal data) are stored unencrypted (tests only)');
   }
   const dataConverter = createDataConverter(config.payloadEncryption);
 

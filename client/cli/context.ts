@@ -1,6 +1,7 @@
 /** What every command gets: where to write, how (human or JSON), and a lazily connected library client. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { withLocalSettings } from '../../common/local-profile';
 import { InvalidInputError } from '../../contracts/validation';
 import { KycClient } from '../kyc-client';
 import type { LiveOutput } from './live';
@@ -56,13 +57,17 @@ export class CliContext {
     return this.options.json === true;
   }
 
-  /** The environment with `--address`, `--namespace` and `--task-queue` applied, validated by the library. */
+  /**
+   * The environment with `--address`, `--namespace` and `--task-queue` applied, then the local
+   * profile and key file for what is still missing (common/local-profile.ts), validated by the
+   * library.
+   */
   env(): NodeJS.ProcessEnv {
     const env = { ...this.io.env };
     if (this.options.address !== undefined) env.TEMPORAL_ADDRESS = this.options.address;
     if (this.options.namespace !== undefined) env.TEMPORAL_NAMESPACE = this.options.namespace;
     if (this.options.taskQueue !== undefined) env.KYC_TASK_QUEUE = this.options.taskQueue;
-    return env;
+    return withLocalSettings(env).env;
   }
 
   async kyc(): Promise<KycClient> {

@@ -12,6 +12,7 @@ import {
 } from '../../contracts/device-approval';
 import { parseInput } from '../../contracts/validation';
 import { parseDeviceRef, type DeviceApprovalHandle } from '../device-approval';
+import { ResultUnreadableError } from '../errors';
 import type { CliContext, CliSession } from './context';
 import { parseCount, parseDuration } from './durations';
 import { liveMode, showLive } from './live';
@@ -114,7 +115,12 @@ export function deviceCommand(session: CliSession): Command {
       const input = parseInput(deviceApprovalInputSchema, startInput(context, options), DEVICE_APPROVAL_INPUT_LABEL);
       const kyc = await context.kyc();
       const outcome = await kyc.deviceApprovals.start(input);
-      const state = options.wait && !outcome.finished ? await settled(outcome.handle) : await outcome.handle.state();
+      const state = await (options.wait && !outcome.finished ? settled(outcome.handle) : outcome.handle.state()).catch(
+        (error: unknown) => {
+          // The approval exists now: an unreadable state must not look like a failed start.
+          throw error instanceof ResultUnreadableError ? error.afterAction('start device approval') : error;
+        },
+      );
       const { handle: _handle, ...summary } = outcome;
       context.print(`${renderStart('device approval', outcome)}\n${renderApprovalState(outcome.workflowId, state)}`, {
         ...summary,

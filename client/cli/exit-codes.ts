@@ -21,6 +21,11 @@ export const EXIT = {
   connection: 5,
   /** The workflow itself failed (terminated, timed out, failed without a result). */
   flowFailed: 6,
+  /**
+   * The answer cannot be decoded with this client's payload keys. The message says whether the
+   * action (start, update) was carried out: then it must not be repeated, only read with the keys.
+   */
+  unreadable: 7,
   /** Stopped by Ctrl-C (128 + SIGINT). */
   interrupted: 130,
 } as const;
@@ -43,6 +48,8 @@ export function exitCodeFor(error: unknown): ExitCode {
         return EXIT.connection;
       case 'failed':
         return EXIT.flowFailed;
+      case 'unreadable':
+        return EXIT.unreadable;
     }
   }
   return EXIT.unexpected;

@@ -17,12 +17,16 @@ Exit codes:
   2  invalid arguments or input (the message names the field)
   3  refused by the workflow, or it already finished
   4  no such workflow
-  5  configuration invalid or Temporal server unreachable
+  5  configuration invalid (e.g. no payload key) or Temporal server unreachable
   6  the workflow failed (no result)
+  7  done, but the answer cannot be decoded with these payload keys (do not repeat it)
   1  anything else
 
-Configuration comes from the same environment as the worker: TEMPORAL_ADDRESS (127.0.0.1:7233),
-TEMPORAL_NAMESPACE (default) and KYC_TASK_QUEUE (kyc); the options above override them.`;
+Configuration: the options above, then the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+KYC_TASK_QUEUE, KYC_PAYLOAD_KEYS or KYC_PAYLOAD_KEYS_FILE), then the Temporal profile in
+TEMPORAL_CONFIG_FILE or the one \`npm run demo\` writes (.data/temporal.toml) with the payload
+key file next to it (.data/payload-keys), then the defaults (127.0.0.1:7233, default, kyc).
+Payloads are always encrypted: without a key nothing is sent.`;
 
 function packageVersion(): string {
   const text = readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8');

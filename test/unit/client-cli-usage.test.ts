@@ -2,6 +2,10 @@
  * The CLI's usage and validation paths, run in-process: these never reach a server (the address
  * points at a closed port, so any attempt to connect would exit 5 instead of the code expected).
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../../client/cli/program';
 import type { CliIo } from '../../client/cli/context';
 import { EXIT } from '../../client/cli/exit-codes';
@@ -10,13 +14,27 @@ const CPF = '52998224725';
 const ACCOUNT = '6dee9d0a-de79-4615-bbd0-d4a13d788268';
 const DEVICE = '8fbaae45-dcd0-4d5a-a209-691c6044241e';
 
-async function run(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+const PAYLOAD_KEYS = `unit:${randomBytes(32).toString('base64')}`;
+const EMPTY_DATA_DIR = mkdtempSync(join(tmpdir(), 'kyc-cli-usage-'));
+
+async function run(
+  args: string[],
+  stdin = '',
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
-    env: { TEMPORAL_ADDRESS: '127.0.0.1:1', KYC_TASK_QUEUE: 'kyc-unit' },
+    env: {
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      KYC_TASK_QUEUE: 'kyc-unit',
+      KYC_PAYLOAD_KEYS: PAYLOAD_KEYS,
+      // An empty data dir: a demo profile in this checkout must not change what these tests see.
+      KYC_DATA_DIR: EMPTY_DATA_DIR,
+      ...env,
+    },
     readStdin: () => stdin,
   };
   const code = await runCli(args, io);
@@ -194,6 +212,18 @@ describe('configuration', () => {
     const { code, stderr } = await run(['device', 'status', `${ACCOUNT}/${DEVICE}`]);
     expect(code).toBe(EXIT.connection);
     expect(stderr).toContain('cannot use the Temporal server at 127.0.0.1:1');
+  });
+
+  it('exits 5 without a payload key, naming KYC_PAYLOAD_KEYS and the demo key file, after validating the input', async () => {
+    const noKey = { KYC_PAYLOAD_KEYS: undefined };
+    const { code, stderr } = await run(['device', 'status', `${ACCOUNT}/${DEVICE}`], '', noKey);
+    expect(code).toBe(EXIT.connection);
+    expect(stderr).toContain('KYC_PAYLOAD_KEYS: is not set');
+    expect(stderr).toContain('.data/payload-keys');
+    expect(stderr).toContain('KYC_PAYLOAD_ENCRYPTION=off');
+    expect(stderr).not.toContain('cannot use the Temporal server');
+    // Bad input is still reported first, by field.
+    expect((await run(['device', 'token', `${ACCOUNT}/${DEVICE}`, '12'], '', noKey)).code).toBe(EXIT.invalidInput);
   });
 
   it('exits 5 for an invalid configuration', async () => {

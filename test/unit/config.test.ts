@@ -10,6 +10,7 @@ const valid = {
   ESIGN_APP_ID: 'app',
   ESIGN_APP_SECRET: 'esign-secret-value',
   PHONE_TOKEN: 'phone-token-value',
+  KYC_PAYLOAD_KEYS: `unit:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
@@ -92,6 +93,23 @@ describe('configuration', () => {
     expect(problemsOf({ ...valid, ESIGN_APP_SECRET: undefined, ESIGN_APP_SECRET_FILE: join(dir, 'missing') })).toEqual([
       `ESIGN_APP_SECRET_FILE: cannot read ${join(dir, 'missing')}`,
       'ESIGN_APP_SECRET: is required',
+    ]);
+  });
+
+  it('refuses to start the worker without payload keys, with every other problem at once', () => {
+    const problems = problemsOf({ ...valid, KYC_PAYLOAD_KEYS: undefined, PHONE_TOKEN: undefined });
+    expect(problems).toEqual([
+      'PHONE_TOKEN: is required',
+      expect.stringMatching(/^KYC_PAYLOAD_KEYS: is not set, .*\.data\/payload-keys.*KYC_PAYLOAD_ENCRYPTION=off/),
+    ]);
+  });
+
+  it('runs the worker with plain payloads only when KYC_PAYLOAD_ENCRYPTION=off is explicit', () => {
+    const config = loadConfig({ ...valid, KYC_PAYLOAD_KEYS: undefined, KYC_PAYLOAD_ENCRYPTION: 'off' });
+    expect(config.payloadEncryption).toBeUndefined();
+    expect(loadConfig(valid).payloadEncryption?.activeKeyId).toBe('unit');
+    expect(problemsOf({ ...valid, KYC_PAYLOAD_ENCRYPTION: 'off' })).toEqual([
+      'KYC_PAYLOAD_ENCRYPTION: is off but KYC_PAYLOAD_KEYS is set; unset one of them',
     ]);
   });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { ConfigError, loadPayloadEncryptionConfig } from '../../common/config';
+import { ConfigError, MISSING_PAYLOAD_KEYS, loadPayloadEncryptionConfig } from '../../common/config';
 import {
   AesGcmPayloadCodec,
   ENCRYPTED_ENCODING,
@@ -82,8 +82,36 @@ describe('AesGcmPayloadCodec', () => {
 describe('loadPayloadEncryptionConfig', () => {
   const key = () => randomBytes(32).toString('base64');
 
-  it('is off without keys', () => {
-    expect(loadPayloadEncryptionConfig({})).toBeUndefined();
+  it('fails closed without keys: one message naming KYC_PAYLOAD_KEYS, the demo key file and the test-only switch', () => {
+    let error: unknown;
+    try {
+      loadPayloadEncryptionConfig({});
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([MISSING_PAYLOAD_KEYS]);
+    expect(MISSING_PAYLOAD_KEYS).toMatch(/^KYC_PAYLOAD_KEYS: is not set/);
+    expect(MISSING_PAYLOAD_KEYS).toContain('.data/payload-keys');
+    expect(MISSING_PAYLOAD_KEYS).toContain('KYC_PAYLOAD_ENCRYPTION=off');
+    expect(() => loadPayloadEncryptionConfig({ KYC_PAYLOAD_ENCRYPTION: 'on' })).toThrow(ConfigError);
+    expect(() => loadPayloadEncryptionConfig({ KYC_PAYLOAD_KEYS: ' , ' })).toThrow(/KYC_PAYLOAD_KEYS: is not set/);
+  });
+
+  it('is plain only with KYC_PAYLOAD_ENCRYPTION=off, and refuses off together with keys or a bad value', () => {
+    expect(loadPayloadEncryptionConfig({ KYC_PAYLOAD_ENCRYPTION: 'off' })).toBeUndefined();
+    expect(() => loadPayloadEncryptionConfig({ KYC_PAYLOAD_ENCRYPTION: 'off', KYC_PAYLOAD_KEYS: `a:${key()}` })).toThrow(
+      /KYC_PAYLOAD_ENCRYPTION: is off but KYC_PAYLOAD_KEYS is set/,
+    );
+    expect(() => loadPayloadEncryptionConfig({ KYC_PAYLOAD_ENCRYPTION: 'false' })).toThrow(
+      /KYC_PAYLOAD_ENCRYPTION: must be on or off/,
+    );
+  });
+
+  it('reports an unreadable key file as such, not as a missing key', () => {
+    expect(() => loadPayloadEncryptionConfig({ KYC_PAYLOAD_KEYS_FILE: '/nonexistent/payload-keys' })).toThrow(
+      /^invalid configuration:\n {2}- KYC_PAYLOAD_KEYS_FILE: cannot read \/nonexistent\/payload-keys$/,
+    );
   });
 
   it('reads keys, the first is active by default, or the one named', () => {

@@ -1,0 +1,116 @@
+/**
+ * The local stack's connection settings, so nobody copies an address or a key by hand: `npm run
+ * demo` writes a Temporal environment-configuration profile (`temporal.toml`, the format of
+ * `@temporalio/envconfig` and of the `temporal` CLI's TEMPORAL_CONFIG_FILE) and the payload key
+ * file next to it; the `kyc` CLI reads them. One rule, setting by setting:
+ *
+ *   explicit (CLI option, then environment variable) > profile > checkout default.
+ *
+ * - Profile: the file named by TEMPORAL_CONFIG_FILE (profile TEMPORAL_PROFILE, default
+ *   `default`), else `<data dir>/temporal.toml` when it exists. It gives TEMPORAL_ADDRESS and
+ *   TEMPORAL_NAMESPACE when they are not set.
+ * - Key: unless KYC_PAYLOAD_KEYS, KYC_PAYLOAD_KEYS_FILE or KYC_PAYLOAD_ENCRYPTION=off is set,
+ *   the `payload-keys` file next to that profile (without a profile: `<data dir>/payload-keys`)
+ *   becomes KYC_PAYLOAD_KEYS_FILE when it exists.
+ * - Data dir: KYC_DATA_DIR, else `.data` of this checkout (where `npm run demo` writes).
+ */
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadClientConfigProfile } from '@temporalio/envconfig';
+import { ConfigError } from './config';
+
+export const PROFILE_FILE_NAME = 'temporal.toml';
+export const PAYLOAD_KEYS_FILE_NAME = 'payload-keys';
+
+/** `.data` of this checkout: `npm run demo`'s default `--data-dir`. */
+export const CHECKOUT_DATA_DIR = join(__dirname, '..', '.data');
+
+export interface LocalSettings {
+  /** The environment with the profile's and the key file's settings filled in where missing. */
+  env: NodeJS.ProcessEnv;
+  /** The profile file read, if any. */
+  profileFile?: string;
+  /** The key file taken as KYC_PAYLOAD_KEYS_FILE, if any. */
+  payloadKeysFile?: string;
+}
+
+/** Applies the rule above to `env` (not modified). Throws `ConfigError` for an unreadable or unsupported profile. */
+export function withLocalSettings(env: NodeJS.ProcessEnv): LocalSettings {
+  const resolved: NodeJS.ProcessEnv = { ...env };
+  const dataDir = env.KYC_DATA_DIR || CHECKOUT_DATA_DIR;
+  const checkoutProfile = join(dataDir, PROFILE_FILE_NAME);
+  const profileFile = env.TEMPORAL_CONFIG_FILE || (existsSync(checkoutProfile) ? checkoutProfile : undefined);
+
+  if (profileFile) {
+    if (!existsSync(profileFile)) throw new ConfigError([`TEMPORAL_CONFIG_FILE: cannot read ${profileFile}`]);
+    const profileName = env.TEMPORAL_PROFILE || 'default';
+    let profile;
+    try {
+      // disableEnv: the environment is applied here, by the rule above, not by envconfig.
+      profile = loadClientConfigProfile({ configSource: { path: profileFile }, profile: profileName, disableEnv: true });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError([`TEMPORAL_CONFIG_FILE: profile "${profileName}" of ${profileFile}: ${reason}`]);
+    }
+    if (profile.tls || profile.apiKey) {
+      // Connecting without them would silently drop the security the profile asks for.
+      throw new ConfigError([
+        `TEMPORAL_CONFIG_FILE: profile "${profileName}" of ${profileFile} uses TLS or an API key, which kyc does not support`,
+      ]);
+    }
+    if (!resolved.TEMPORAL_ADDRESS && profile.address) resolved.TEMPORAL_ADDRESS = profile.address;
+    if (!resolved.TEMPORAL_NAMESPACE && profile.namespace) resolved.TEMPORAL_NAMESPACE = profile.namespace;
+  }
+
+  let payloadKeysFile: string | undefined;
+  const keysGiven = env.KYC_PAYLOAD_KEYS || env.KYC_PAYLOAD_KEYS_FILE || env.KYC_PAYLOAD_ENCRYPTION === 'off';
+  if (!keysGiven) {
+    const candidate = join(profileFile ? dirname(profileFile) : dataDir, PAYLOAD_KEYS_FILE_NAME);
+    if (existsSync(candidate)) {
+      payloadKeysFile = candidate;
+      resolved.KYC_PAYLOAD_KEYS_FILE = candidate;
+    }
+  }
+  return { env: resolved, profileFile, payloadKeysFile };
+}
+
+export interface LocalStack {
+  address: string;
+  namespace: string;
+  /** The codec server's URL: the `temporal` CLI reads it from the profile (`[profile.default.codec]`). */
+  codecEndpoint: string;
+  /** KYC_PAYLOAD_KEYS text. */
+  payloadKeys: string;
+}
+
+/** TOML basic string: the values here are addresses and URLs, so escaping quotes and backslashes is enough. */
+function tomlString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * Writes `<dir>/temporal.toml` (profile `default`) and `<dir>/payload-keys` (mode 0600) for the
+ * stack just started. Returns the two paths.
+ */
+export function writeLocalSettings(dir: string, stack: LocalStack): { profileFile: string; payloadKeysFile: string } {
+  mkdirSync(dir, { recursive: true });
+  const profileFile = join(dir, PROFILE_FILE_NAME);
+  const payloadKeysFile = join(dir, PAYLOAD_KEYS_FILE_NAME);
+  writeFileSync(
+    profileFile,
+    [
+      '# Written by `npm run demo`: the local stack, for `kyc` and `temporal` (TEMPORAL_CONFIG_FILE).',
+      `# The payload key is in ${PAYLOAD_KEYS_FILE_NAME} next to this file; kyc reads it from there.`,
+      '[profile.default]',
+      `address = ${tomlString(stack.address)}`,
+      `namespace = ${tomlString(stack.namespace)}`,
+      '',
+      '[profile.default.codec]',
+      `endpoint = ${tomlString(stack.codecEndpoint)}`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(payloadKeysFile, `${stack.payloadKeys}\n`, { mode: 0o600 });
+  chmodSync(payloadKeysFile, 0o600); // writeFileSync's mode applies only when it creates the file
+  return { profileFile, payloadKeysFile };
+}
