@@ -195,7 +195,7 @@ export class DeviceApprovals {
     const outcome = await startOrAttach(this.context, options.workflowId, 'start device approval', () =>
       client.workflow.start<typeof deviceApprovalWorkflow>(DEVICE_APPROVAL_WORKFLOW_TYPE, {
         ...options,
-        ...deviceApprovalMetadata(request, options.workflowId),
+        ...deviceApprovalMetadata(request, options.workflowId, config.codecEndpoint),
       }),
     );
     return { ...outcome, handle: this.get(request) };

@@ -173,7 +173,7 @@ export class IdentityFlows {
         ...identityFlowStartOptions(parsed.flowId, config.taskQueue),
         args: [parsed],
         typedSearchAttributes: [{ key: IDENTITY_FLOW_STATUS_KEY, value: 'INIT' }],
-        ...identityFlowTrackingMetadata(parsed, workflowId),
+        ...identityFlowTrackingMetadata(parsed, workflowId, config.codecEndpoint),
       }),
     );
     return { ...outcome, handle: this.get(parsed.flowId) };

@@ -36,6 +36,18 @@ export function humanDuration(ms: number): string {
   return `${ms} ms`;
 }
 
+/** What the printed `temporal` commands say when the codec server's URL is not known to this client. */
+export const CODEC_ENDPOINT_PLACEHOLDER = '<codec server URL>';
+
+/**
+ * Every `temporal` command we print carries `--codec-endpoint`: payloads are encrypted, and
+ * `temporal workflow update execute` without it applies the update and only then fails to decode
+ * the answer (Temporal's behaviour), which invites a second, real, attempt.
+ */
+function codecFlag(codecEndpoint: string | undefined): string {
+  return `--codec-endpoint ${codecEndpoint ?? CODEC_ENDPOINT_PLACEHOLDER}`;
+}
+
 const CONTACT_WORDS = { sms: 'SMS token', email: 'e-mail token', liveness: 'liveness check' } as const;
 
 /** Keeps the start of a key readable in a one-line summary; the full key is in the workflow id. */
@@ -43,7 +55,12 @@ function shortKey(key: string): string {
   return key.slice(0, 8);
 }
 
-export function deviceApprovalMetadata(request: DeviceApprovalRequest, workflowId: string): UserMetadata {
+/** `codecEndpoint`: the codec server URL put into the printed `temporal` commands (TEMPORAL_CODEC_ENDPOINT). */
+export function deviceApprovalMetadata(
+  request: DeviceApprovalRequest,
+  workflowId: string,
+  codecEndpoint?: string,
+): UserMetadata {
   const { policy } = request;
   const how = CONTACT_WORDS[request.contactType];
   const staticSummary =
@@ -67,10 +84,14 @@ export function deviceApprovalMetadata(request: DeviceApprovalRequest, workflowI
   lines.push(
     '',
     'Status: search attribute `DeviceApprovalStatus`, or the `state` query:',
-    `\`temporal workflow query -w ${workflowId} --type state\``,
+    `\`temporal workflow query -w ${workflowId} --type state ${codecFlag(codecEndpoint)}\``,
     '',
     "The approver's token arrives through the `submitToken` update:",
-    `\`temporal workflow update execute -w ${workflowId} --name submitToken --input '{"token":"<6 characters>"}'\``,
+    `\`temporal workflow update execute -w ${workflowId} --name submitToken --update-id submitToken:<request id> ` +
+      `--input '{"token":"<6 characters>"}' ${codecFlag(codecEndpoint)}\``,
+    '',
+    'Without `--codec-endpoint` the update is applied and then its answer cannot be decoded: do not send it again ' +
+      'with a new id (that uses another attempt); the same `--update-id` returns the first answer.',
     '',
     "Personal data never appears in this summary: the approver's CPF travels only in the workflow input, to the bank.",
   );
@@ -103,7 +124,11 @@ export function identityFlowStartMetadata(
   };
 }
 
-export function identityFlowTrackingMetadata(input: ParsedTrackIdentityFlowInput, workflowId: string): UserMetadata {
+export function identityFlowTrackingMetadata(
+  input: ParsedTrackIdentityFlowInput,
+  workflowId: string,
+  codecEndpoint?: string,
+): UserMetadata {
   return {
     staticSummary: identityFlowTrackingSummary(input.flowId),
     staticDetails: [
@@ -113,7 +138,7 @@ export function identityFlowTrackingMetadata(input: ParsedTrackIdentityFlowInput
       ...trackingLines(input),
       '',
       'Status: search attribute `IdentityFlowStatus`, or the `outline` query:',
-      `\`temporal workflow query -w ${workflowId} --type outline\``,
+      `\`temporal workflow query -w ${workflowId} --type outline ${codecFlag(codecEndpoint)}\``,
     ].join('\n'),
   };
 }

@@ -94,6 +94,8 @@ export interface TemporalConfig {
   address: string;
   namespace: string;
   taskQueue: string;
+  /** The codec server, for the `temporal` commands printed in each run's details (TEMPORAL_CODEC_ENDPOINT). */
+  codecEndpoint?: string;
 }
 
 export interface BankConfig {
@@ -150,13 +152,16 @@ export class ConfigError extends Error {
 
 /** Only the Temporal connection: what the client needs, without any provider secret. */
 export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
-  const schema = environmentSchema.pick({ TEMPORAL_ADDRESS: true, TEMPORAL_NAMESPACE: true, KYC_TASK_QUEUE: true });
-  const result = schema.safeParse(env);
+  const schema = environmentSchema
+    .pick({ TEMPORAL_ADDRESS: true, TEMPORAL_NAMESPACE: true, KYC_TASK_QUEUE: true })
+    .extend({ TEMPORAL_CODEC_ENDPOINT: z.url({ message: 'must be an absolute URL' }).optional() });
+  const result = schema.safeParse({ ...env, TEMPORAL_CODEC_ENDPOINT: env.TEMPORAL_CODEC_ENDPOINT || undefined });
   if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   return {
     address: result.data.TEMPORAL_ADDRESS,
     namespace: result.data.TEMPORAL_NAMESPACE,
     taskQueue: result.data.KYC_TASK_QUEUE,
+    ...(result.data.TEMPORAL_CODEC_ENDPOINT ? { codecEndpoint: result.data.TEMPORAL_CODEC_ENDPOINT } : {}),
   };
 }
 

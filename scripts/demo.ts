@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { startCodecServer } from '../common/codec-server';
 import { loadPayloadEncryptionConfig } from '../common/config';
+import { writeLocalSettings } from '../common/local-profile';
 import { createDataConverter } from '../common/data-converter';
 import { AesGcmPayloadCodec } from '../common/payload-codec';
 import { startAllSimulators, DEFAULT_SIMULATOR_PORTS, type SimulatorPorts } from '../simulators/main';
@@ -99,6 +100,13 @@ async function main(): Promise<void> {
     });
     cleanups.push(() => server.stop());
     const uiUrl = server.uiUrl!;
+    // The `kyc` CLI of this checkout (and `temporal` with TEMPORAL_CONFIG_FILE) find the stack here.
+    const local = writeLocalSettings(options.dataDir, {
+      address: server.address,
+      namespace: server.namespace,
+      codecEndpoint: codecServer.url,
+      payloadKeys: credentials.payloadKeys,
+    });
 
     const callbackUrl = `http://127.0.0.1:${ports.callbacks}/callbacks/esign`;
     say('Starting the provider simulators...');
@@ -139,7 +147,9 @@ async function main(): Promise<void> {
     };
 
     say(`\nTemporal UI: ${uiUrl}/namespaces/${server.namespace}/workflows`);
-    say(`Payloads are encrypted; codec server: ${codecServer.url} (temporal --codec-endpoint ${codecServer.url})\n`);
+    say(`Payloads are encrypted; codec server: ${codecServer.url} (temporal --codec-endpoint ${codecServer.url})`);
+    say(`Connection profile: ${local.profileFile}, payload key: ${local.payloadKeysFile}`);
+    say(`  npx kyc … in this checkout reads both; for temporal: export TEMPORAL_CONFIG_FILE=${local.profileFile}\n`);
     const failures: string[] = [];
     for (const name of options.flows) {
       const flow = FLOWS[name];
