@@ -47,7 +47,11 @@ export function withLocalSettings(env: NodeJS.ProcessEnv): LocalSettings {
     let profile;
     try {
       // disableEnv: the environment is applied here, by the rule above, not by envconfig.
-      profile = loadClientConfigProfile({ configSource: { path: profileFile }, profile: profileName, disableEnv: true });
+      profile = loadClientConfigProfile({
+        configSource: { path: profileFile },
+        profile: profileName,
+        disableEnv: true,
+      });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new ConfigError([`TEMPORAL_CONFIG_FILE: profile "${profileName}" of ${profileFile}: ${reason}`]);

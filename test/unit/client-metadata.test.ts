@@ -52,6 +52,19 @@ describe('device approval metadata', () => {
     expect(metadata.staticDetails).toContain('6dee9d0a-de79-4615-bbd0-d4a13d788268');
   });
 
+  it('prints every temporal command with --codec-endpoint, and the update with --update-id', () => {
+    const commands = (text: string) => text.match(/`temporal [^`]+`/g) ?? [];
+    const placeholder = commands(metadata.staticDetails);
+    expect(placeholder).toHaveLength(2);
+    for (const command of placeholder) expect(command).toContain('--codec-endpoint <codec server URL>');
+    expect(placeholder[1]).toContain('--update-id submitToken:<request id>');
+    expect(metadata.staticDetails).toContain('the same `--update-id` returns the first answer');
+
+    const known = deviceApprovalMetadata(request, workflowId, 'http://127.0.0.1:8888');
+    for (const command of commands(known.staticDetails))
+      expect(command).toContain('--codec-endpoint http://127.0.0.1:8888');
+  });
+
   it('never contains the CPF', () => {
     expect(`${metadata.staticSummary}\n${metadata.staticDetails}`).not.toContain(CPF);
   });
