@@ -104,7 +104,8 @@ export class ResultUnreadableError extends KycClientError {
   ) {
     super(
       (applied
-        ? `${operation} was carried out on workflow ${workflowId}, but its answer cannot be decoded (${detail}); do not repeat it. `
+        ? `${operation} was carried out on workflow ${workflowId}, but its answer cannot be decoded (${detail}); ` +
+          'do not repeat it (an update sent again with the same request id only returns this answer). '
         : `the answer to ${operation} of workflow ${workflowId} cannot be decoded (${detail}). `) +
         "Set KYC_PAYLOAD_KEYS (or KYC_PAYLOAD_KEYS_FILE) to the worker's keys to read it.",
     );
