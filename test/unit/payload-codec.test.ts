@@ -100,9 +100,9 @@ describe('loadPayloadEncryptionConfig', () => {
 
   it('is plain only with KYC_PAYLOAD_ENCRYPTION=off, and refuses off together with keys or a bad value', () => {
     expect(loadPayloadEncryptionConfig({ KYC_PAYLOAD_ENCRYPTION: 'off' })).toBeUndefined();
-    expect(() => loadPayloadEncryptionConfig({ KYC_PAYLOAD_ENCRYPTION: 'off', KYC_PAYLOAD_KEYS: `a:${key()}` })).toThrow(
-      /KYC_PAYLOAD_ENCRYPTION: is off but KYC_PAYLOAD_KEYS is set/,
-    );
+    expect(() =>
+      loadPayloadEncryptionConfig({ KYC_PAYLOAD_ENCRYPTION: 'off', KYC_PAYLOAD_KEYS: `a:${key()}` }),
+    ).toThrow(/KYC_PAYLOAD_ENCRYPTION: is off but KYC_PAYLOAD_KEYS is set/);
     expect(() => loadPayloadEncryptionConfig({ KYC_PAYLOAD_ENCRYPTION: 'false' })).toThrow(
       /KYC_PAYLOAD_ENCRYPTION: must be on or off/,
     );
