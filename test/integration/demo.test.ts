@@ -3,7 +3,7 @@
  * a database file and the UI), the simulators and a worker process, and runs every flow's demo.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { harnessInfo } from '../harness';
@@ -41,6 +41,14 @@ describe('npm run demo', () => {
     expect(output).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
     expect(output).toMatch(/Payloads are encrypted; codec server: http:\/\/127\.0\.0\.1:\d+/);
     expect(output).not.toMatch(/failed:/);
+    // The profile and key file `kyc` and `temporal` (TEMPORAL_CONFIG_FILE) find the stack by.
+    const codecUrl = /codec server: (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1];
+    const profile = readFileSync(join(dataDir, 'temporal.toml'), 'utf8');
+    expect(profile).toMatch(/^\[profile\.default\]\naddress = "127\.0\.0\.1:\d+"\nnamespace = "default"$/m);
+    expect(profile).toContain(`[profile.default.codec]\nendpoint = "${codecUrl}"`);
+    expect(statSync(join(dataDir, 'payload-keys')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dataDir, 'payload-keys'), 'utf8')).toMatch(/^dev-[0-9a-f]+:[A-Za-z0-9+/]+=*\n$/);
+    expect(output).toContain(`export TEMPORAL_CONFIG_FILE=${join(dataDir, 'temporal.toml')}`);
     // State lives in a file, so approvals survive a server restart.
     expect(existsSync(join(dataDir, 'temporal', 'dev.db'))).toBe(true);
   }, 240_000);

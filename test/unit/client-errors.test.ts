@@ -1,8 +1,9 @@
 /** SDK errors become the library's typed errors, and each kind gets its own CLI exit code. */
 import { ServiceError, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure, RetryState, TerminatedFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, RetryState, TerminatedFailure, ValueError } from '@temporalio/common';
 import { CommanderError } from 'commander';
 import { ConfigError } from '../../common/config';
+import { PayloadDecryptionError } from '../../common/payload-codec';
 import { InvalidInputError } from '../../contracts/validation';
 import { EXIT, errorAsJson, exitCodeFor } from '../../client/cli/exit-codes';
 import { InterruptedError } from '../../client/cli/signals';
@@ -11,6 +12,7 @@ import {
   AlreadyFinishedError,
   FlowFailedError,
   FlowNotFoundError,
+  ResultUnreadableError,
   TemporalConnectionError,
   UpdateRefusedError,
 } from '../../client/errors';
@@ -72,6 +74,35 @@ describe('toKycError', () => {
     expect(error.message).toMatch(/no worker answered query state/);
   });
 
+  it('reports an answer encrypted with an unknown key as ResultUnreadableError: applied for an update or a start', () => {
+    const decryption = new PayloadDecryptionError(
+      'payload encrypted with unknown key id "new-1": add it to KYC_PAYLOAD_KEYS',
+    );
+    const update = toKycError(context, decryption, at);
+    expect(update).toBeInstanceOf(ResultUnreadableError);
+    expect(update).toMatchObject({ workflowId: at.workflowId, operation: 'submitToken', applied: true });
+    expect(update.message).toContain('submitToken was carried out on workflow device-approval/a/b');
+    expect(update.message).toContain('do not repeat it');
+    const start = toKycError(context, decryption, { workflowId: 'w', operation: 'start identity flow' });
+    expect(start).toMatchObject({ applied: true });
+  });
+
+  it('reports an unreadable query answer as not applied, and a codec-less client by its missing keys', () => {
+    const query = toKycError(context, new ValueError('Unknown encoding: binary/encrypted'), {
+      workflowId: 'w',
+      operation: 'query state',
+    });
+    expect(query).toMatchObject({ applied: false, detail: 'it is encrypted and this client has no payload keys' });
+    expect(query.message).toMatch(/^the answer to query state of workflow w cannot be decoded/);
+    expect((query as ResultUnreadableError).afterAction('start device approval')).toMatchObject({
+      operation: 'start device approval',
+      applied: true,
+    });
+    // Another ValueError is not about encryption.
+    const other = new ValueError('Unknown encoding: binary/protobuf');
+    expect(toKycError(context, other, at)).toBe(other);
+  });
+
   it('passes other errors through unchanged', () => {
     const other = new Error('something else');
     expect(toKycError(context, other, at)).toBe(other);
@@ -87,6 +118,7 @@ describe('exit codes', () => {
     [new TemporalConnectionError('a', 'down'), EXIT.connection],
     [new ConfigError(['TEMPORAL_ADDRESS: bad']), EXIT.connection],
     [new FlowFailedError('w', 'T', 'm'), EXIT.flowFailed],
+    [new ResultUnreadableError('w', 'submitToken', true, 'unknown key'), EXIT.unreadable],
     [new InterruptedError(), EXIT.interrupted],
     [new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'), EXIT.ok],
     [new CommanderError(1, 'commander.help', '(outputHelp)'), EXIT.invalidInput],
@@ -105,6 +137,7 @@ describe('exit codes', () => {
       EXIT.notFound,
       EXIT.connection,
       EXIT.flowFailed,
+      EXIT.unreadable,
     ];
     expect(new Set(codes).size).toBe(codes.length);
   });
