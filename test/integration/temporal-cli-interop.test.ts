@@ -5,7 +5,11 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { writeLocalSettings } from '../../common/local-profile';
 import { DEVICE_APPROVAL_STATUS_KEY, type DeviceApprovalState } from '../../contracts/device-approval';
 import type { IdentityFlowView } from '../../contracts/identity-flow';
 import { KycClient, type DeviceApprovalHandle } from '../../client';
@@ -126,6 +130,13 @@ it('shows the user metadata the client set', async () => {
   );
   expect(described.executionConfig.userMetadata.summary).toMatch(/^Device approval by SMS token: device /);
   expect(described.executionConfig.userMetadata.details).not.toContain(APPROVER_CPF);
+  // Every command printed for the operator carries the codec endpoint; the update its update id.
+  const commands = described.executionConfig.userMetadata.details.match(/`temporal [^`]+`/g) ?? [];
+  expect(commands.length).toBeGreaterThan(0);
+  for (const command of commands) expect(command).toContain('--codec-endpoint ');
+  expect(commands.filter((command) => command.includes('update execute'))).toEqual([
+    expect.stringContaining('--update-id submitToken:<request id>'),
+  ]);
 });
 
 it('refuses a malformed token through the validator, naming the field', async () => {
@@ -194,4 +205,54 @@ it('queries an identity flow outline', async () => {
   expect(view).toMatchObject({ flowId, phase: 'TRACKING', outline: { flowStatus: 'INIT' } });
   await esign.remove(flowId);
   expect((await tracked.handle.result()).status).toBe('NOT_FOUND');
+});
+
+it('reads the profile the demo writes (TEMPORAL_CONFIG_FILE): address and codec endpoint, no flags', async () => {
+  const info = harnessInfo();
+  const dir = mkdtempSync(join(tmpdir(), 'kyc-temporal-profile-'));
+  const { profileFile } = writeLocalSettings(dir, {
+    address: info.temporalAddress,
+    namespace: info.namespace,
+    codecEndpoint: info.codecUrl,
+    payloadKeys: info.payloadKeys,
+  });
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TEMPORAL_')));
+  const { stdout } = await run(
+    info.cliPath,
+    ['workflow', 'describe', '--workflow-id', handle.workflowId, '-o', 'json'],
+    { env: { ...env, TEMPORAL_CONFIG_FILE: profileFile } },
+  );
+  const described = JSON.parse(stdout) as { executionConfig: { userMetadata: { summary: string } } };
+  expect(described.executionConfig.userMetadata.summary).toMatch(/^Device approval by SMS token: device /);
+});
+
+it('an update without the codec is applied, then fails to decode; the same update id returns that answer', async () => {
+  const waiting = randomUUID();
+  const started = await kyc.deviceApprovals.start({
+    accountKey,
+    deviceKey: waiting,
+    sessionId: randomUUID(),
+    approverCpf: APPROVER_CPF,
+    contactType: 'sms',
+  });
+  for await (const state of started.handle.watch()) if (state.status !== 'CREATING') break;
+  const update = [
+    'workflow',
+    'update',
+    'execute',
+    '--workflow-id',
+    started.handle.workflowId,
+    '--name',
+    'submitToken',
+    '--input',
+    '{"token":"ZZZZ99"}',
+    '--update-id',
+    'submitToken:ops-ticket-43',
+  ];
+  let stderr = '';
+  await temporalWithoutCodec(...update).catch((error: { stderr?: string }) => (stderr = String(error.stderr)));
+  expect(stderr).toContain('binary/encrypted: payload encoding is not supported');
+  expect((await started.handle.state()).attemptsLeft).toBe(2); // Temporal's behaviour: the attempt was used
+  expect(await temporal(...update)).toMatchObject({ result: { outcome: 'wrong', attemptsLeft: 2 } });
+  expect((await started.handle.state()).attemptsLeft).toBe(2);
 });
