@@ -16,7 +16,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadClientConfigProfile } from '@temporalio/envconfig';
+import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { ConfigError } from './config';
 
 export const PROFILE_FILE_NAME = 'temporal.toml';
@@ -44,7 +44,7 @@ export function withLocalSettings(env: NodeJS.ProcessEnv): LocalSettings {
   if (profileFile) {
     if (!existsSync(profileFile)) throw new ConfigError([`TEMPORAL_CONFIG_FILE: cannot read ${profileFile}`]);
     const profileName = env.TEMPORAL_PROFILE || 'default';
-    let profile;
+    let profile: ClientConfigProfile;
     try {
       // disableEnv: the environment is applied here, by the rule above, not by envconfig.
       profile = loadClientConfigProfile({
