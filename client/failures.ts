@@ -114,7 +114,8 @@ export function toKycError(context: KycContext, error: unknown, at: FailureConte
   if (code !== undefined && UNREACHABLE_CODES.has(code)) {
     const detail =
       code === 4 && at.operation.startsWith('query')
-        ? `no worker answered ${at.operation} in time (is the kyc worker running on ${context.config.taskQueue}?)`
+        ? `no worker answered ${at.operation} in time (is the kyc worker running on ${context.config.taskQueue}, ` +
+          "with this client's active payload key among its KYC_PAYLOAD_KEYS?)"
         : `${at.operation} failed: ${code === 14 ? 'server unavailable' : code === 4 ? 'deadline exceeded' : 'cancelled'}`;
     return new TemporalConnectionError(context.config.address, detail);
   }

@@ -72,6 +72,8 @@ describe('toKycError', () => {
     const error = toKycError(context, grpcError(grpcStatus.DEADLINE_EXCEEDED), { ...at, operation: 'query state' });
     expect(error).toBeInstanceOf(TemporalConnectionError);
     expect(error.message).toMatch(/no worker answered query state/);
+    // A worker that cannot decrypt the client's input fails its tasks and answers nothing: say so.
+    expect(error.message).toContain("with this client's active payload key among its KYC_PAYLOAD_KEYS");
   });
 
   it('reports an answer encrypted with an unknown key as ResultUnreadableError: applied for an update or a start', () => {
