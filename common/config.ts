@@ -3,6 +3,7 @@
  * and validated with zod. Every problem is reported at once, one variable per line, and no
  * secret value is ever echoed back.
  */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { PayloadEncryptionConfig } from './payload-codec';
@@ -43,6 +44,14 @@ const baseUrl = (fallback: string) =>
 
 const secret = z.string({ error: 'is required' }).min(1, { message: 'is required' });
 
+/**
+ * A secret sent as an HTTP header value: visible ASCII, no surrounding space. Anything else makes
+ * fetch throw on every call, which would look like a provider outage instead of a bad setting.
+ */
+const headerSecret = secret.regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, {
+  message: 'must be printable ASCII without surrounding spaces or line breaks (it is sent as an HTTP header)',
+});
+
 const headerName = z
   .string()
   .regex(/^[\w-]+$/, { message: 'must be an HTTP header name' })
@@ -55,15 +64,25 @@ const environmentSchema = z.object({
   KYC_TASK_QUEUE: z.string().min(1).default('kyc'),
   KYC_ALLOW_REMOTE_PROVIDERS: booleanFlag,
   KYC_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** Whole-exchange timeout of one provider HTTP call (headers and body). */
   PROVIDER_TIMEOUT_MS: positiveInt(10_000),
+  /** Largest provider answer body read, success or error; past it the call fails (providers/http.ts). */
+  PROVIDER_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Longest Retry-After wait honoured; longer hints are cut to it (the retry policy does not cap them). */
+  PROVIDER_MAX_RETRY_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60 * 60 * 1000)
+    .default(60_000),
 
   BANK_BASE_URL: baseUrl('http://127.0.0.1:7301'),
-  BANK_API_CLIENT_KEY: secret,
+  BANK_API_CLIENT_KEY: headerSecret,
   /** PEM text of the ES512 (P-521) private key; or BANK_PRIVATE_KEY_FILE. */
   BANK_PRIVATE_KEY_PEM: z.string().optional(),
 
   ESIGN_BASE_URL: baseUrl('http://127.0.0.1:7302'),
-  ESIGN_APP_ID: secret,
+  ESIGN_APP_ID: headerSecret,
   ESIGN_APP_SECRET: secret,
   ESIGN_AUTH_MODE: z.enum(['signature', 'token']).default('signature'),
   /** Where the platform should call back when a flow ends (the worker's callback receiver, as the platform reaches it). */
@@ -77,7 +96,7 @@ const environmentSchema = z.object({
   CALLBACK_TIMESTAMP_HEADER: headerName,
 
   PHONE_BASE_URL: baseUrl('http://127.0.0.1:7303'),
-  PHONE_TOKEN: secret,
+  PHONE_TOKEN: headerSecret,
   PHONE_RATE_PER_SECOND: z.coerce.number().positive().default(20),
 
   /** Payload encryption keys, `keyId:base64key,...` (32-byte AES keys); or KYC_PAYLOAD_KEYS_FILE. */
@@ -98,20 +117,29 @@ export interface TemporalConfig {
   codecEndpoint?: string;
 }
 
-export interface BankConfig {
-  baseUrl: string;
-  apiClientKey: string;
-  privateKeyPem: string;
+/** The HTTP limits every provider call shares (providers/http.ts); both optional fields default there. */
+export interface ProviderHttpConfig {
+  /** PROVIDER_TIMEOUT_MS. */
   timeoutMs: number;
+  /** PROVIDER_MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
+  /** PROVIDER_MAX_RETRY_AFTER_MS. */
+  maxRetryAfterMs?: number;
 }
 
-export interface EsignConfig {
+export interface BankConfig extends ProviderHttpConfig {
+  baseUrl: string;
+  apiClientKey: string;
+  /** PEM of the P-521 private key, SEC1 or PKCS#8 (checked by `parseBankPrivateKey`). */
+  privateKeyPem: string;
+}
+
+export interface EsignConfig extends ProviderHttpConfig {
   baseUrl: string;
   appId: string;
   appSecret: string;
   authMode: 'signature' | 'token';
   notifyUrl?: string;
-  timeoutMs: number;
 }
 
 export interface CallbackReceiverConfig {
@@ -125,10 +153,9 @@ export interface CallbackReceiverConfig {
   timestampHeader?: string;
 }
 
-export interface PhoneConfig {
+export interface PhoneConfig extends ProviderHttpConfig {
   baseUrl: string;
   token: string;
-  timeoutMs: number;
   ratePerSecond: number;
 }
 
@@ -148,6 +175,36 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
   }
+}
+
+/**
+ * Reads the bank's signing key: an unencrypted PEM private key, SEC1 (`-----BEGIN EC PRIVATE
+ * KEY-----`, as `openssl ecparam -name secp521r1 -genkey -noout` and `ssh-keygen -t ecdsa -b 521
+ * -m PEM` write it) or PKCS#8 (`-----BEGIN PRIVATE KEY-----`), on curve P-521 (secp521r1), the
+ * only curve ES512 allows (RFC 7518 §3.4). Throws `ConfigError` naming BANK_PRIVATE_KEY_PEM and
+ * what is wrong (never the key material).
+ */
+export function parseBankPrivateKey(pem: string): KeyObject {
+  const problem = (why: string) => new ConfigError([`BANK_PRIVATE_KEY_PEM: ${why}`]);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch (error) {
+    const encrypted = /ENCRYPTED/.test(pem) || (error as { code?: unknown }).code === 'ERR_MISSING_PASSPHRASE';
+    throw problem(
+      encrypted
+        ? 'is an encrypted private key; give the unencrypted PEM (keep it in a secret store instead)'
+        : 'is not a readable PEM private key (SEC1 "EC PRIVATE KEY" or PKCS#8 "PRIVATE KEY")',
+    );
+  }
+  if (key.asymmetricKeyType !== 'ec') {
+    throw problem(`is a ${key.asymmetricKeyType ?? 'unknown'} key; ES512 needs an EC key on P-521 (secp521r1)`);
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (curve !== 'secp521r1') {
+    throw problem(`is an EC key on ${curve ?? 'an unknown curve'}; ES512 needs P-521 (secp521r1)`);
+  }
+  return key;
 }
 
 /** Only the Temporal connection: what the client needs, without any provider secret. */
@@ -291,8 +348,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const privateKeyPem = resolvedEnv.BANK_PRIVATE_KEY_PEM;
   if (!privateKeyPem) {
     problems.push('BANK_PRIVATE_KEY_PEM: is required (or set BANK_PRIVATE_KEY_FILE to a PEM file)');
-  } else if (!privateKeyPem.includes('PRIVATE KEY-----')) {
-    problems.push('BANK_PRIVATE_KEY_PEM: is not a PEM private key');
+  } else {
+    try {
+      parseBankPrivateKey(privateKeyPem);
+    } catch (error) {
+      problems.push(...(error as ConfigError).problems);
+    }
   }
   // Checked even when other variables are bad, so every problem is reported at once.
   const keysUnreadable = problems.some((problem) => problem.startsWith('KYC_PAYLOAD_KEYS_FILE:'));
@@ -314,6 +375,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   if (problems.length) throw new ConfigError(problems);
+  const providerHttp = {
+    timeoutMs: e.PROVIDER_TIMEOUT_MS,
+    maxBodyBytes: e.PROVIDER_MAX_BODY_BYTES,
+    maxRetryAfterMs: e.PROVIDER_MAX_RETRY_AFTER_MS,
+  };
 
   return {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.KYC_TASK_QUEUE },
@@ -322,7 +388,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseUrl: e.BANK_BASE_URL,
       apiClientKey: e.BANK_API_CLIENT_KEY,
       privateKeyPem,
-      timeoutMs: e.PROVIDER_TIMEOUT_MS,
+      ...providerHttp,
     },
     esign: {
       baseUrl: e.ESIGN_BASE_URL,
@@ -330,7 +396,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appSecret: e.ESIGN_APP_SECRET,
       authMode: e.ESIGN_AUTH_MODE,
       notifyUrl: e.ESIGN_NOTIFY_URL,
-      timeoutMs: e.PROVIDER_TIMEOUT_MS,
+      ...providerHttp,
     },
     callbacks: {
       host: e.CALLBACK_LISTEN_HOST,
@@ -344,7 +410,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     phone: {
       baseUrl: e.PHONE_BASE_URL,
       token: e.PHONE_TOKEN,
-      timeoutMs: e.PROVIDER_TIMEOUT_MS,
+      ...providerHttp,
       ratePerSecond: e.PHONE_RATE_PER_SECOND,
     },
     payloadEncryption,

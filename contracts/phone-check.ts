@@ -145,6 +145,8 @@ export const PHONE_GATEWAY_FAILURE = {
   timeout: 'PhoneGatewayTimeout',
   /** The token was refused: configuration, not retried. */
   authRejected: 'PhoneGatewayAuthRejected',
+  /** The gateway answered a redirect: PHONE_BASE_URL is wrong. Never followed, not retried. */
+  misconfigured: 'PhoneGatewayMisconfigured',
   /** Any other refusal of the request (other 4xx, unknown errcode). Not retried. */
   rejected: 'PhoneGatewayRejected',
   /** An answer that cannot be read. Not retried: it may have been billed. */

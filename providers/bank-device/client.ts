@@ -6,12 +6,13 @@
  *
  * The private key stays in a private field: never logged, never serialized with the client.
  */
-import type { KeyLike } from 'jose';
+import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
-import type { BankConfig } from '../../common/config';
+import { parseBankPrivateKey, type BankConfig } from '../../common/config';
+import { providerFetch, ProviderHttpError, providerLimits, type ProviderAnswer } from '../http';
 import { BankApiError, classifyBankError, findBankErrorRule } from './errors';
 import { redactBody } from './redact';
-import { bankRequestClaims, importBankSigningKey, signBankRequest } from './signing';
+import { bankRequestClaims, signBankRequest } from './signing';
 import {
   bankPaths,
   createDeviceBodySchema,
@@ -50,16 +51,19 @@ export interface BankDeviceClientOptions {
 export class BankDeviceClient {
   readonly #baseUrl: string;
   readonly #apiClientKey: string;
-  readonly #privateKeyPem: string;
-  readonly #timeoutMs: number;
+  readonly #signingKey: KeyObject;
+  readonly #limits: ReturnType<typeof providerLimits>;
   readonly #now: () => Date;
-  #signingKey: Promise<KeyLike> | undefined;
 
+  /**
+   * Parses the private key now, so a wrong key stops the worker at start (throws `ConfigError`
+   * naming BANK_PRIVATE_KEY_PEM) instead of failing every call later as if the bank were down.
+   */
   constructor(config: BankConfig, options: BankDeviceClientOptions = {}) {
     this.#baseUrl = config.baseUrl.replace(/\/+$/, '');
     this.#apiClientKey = config.apiClientKey;
-    this.#privateKeyPem = config.privateKeyPem;
-    this.#timeoutMs = config.timeoutMs;
+    this.#signingKey = parseBankPrivateKey(config.privateKeyPem);
+    this.#limits = providerLimits(config);
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -128,64 +132,61 @@ export class BankDeviceClient {
     return result.data;
   }
 
-  private signingKey(): Promise<KeyLike> {
-    this.#signingKey ??= importBankSigningKey(this.#privateKeyPem).catch(() => {
-      this.#signingKey = undefined;
-      throw new BankApiError('configuration', 'the bank private key (BANK_PRIVATE_KEY_PEM) is not an ES512 PKCS#8 key');
-    });
-    return this.#signingKey;
-  }
-
   private async send<S extends z.ZodType>(call: BankCall<S>): Promise<z.output<S>> {
     const bodyText = call.body === undefined ? undefined : JSON.stringify(call.body);
     const claims = bankRequestClaims({ method: call.method, uri: call.path, body: bodyText, now: this.#now() });
-    const jwt = await signBankRequest(claims, await this.signingKey());
+    const jwt = await signBankRequest(claims, this.#signingKey);
     const headers: Record<string, string> = { AUTHORIZATION: jwt, 'API-CLIENT-KEY': this.#apiClientKey };
     if (bodyText !== undefined) headers['content-type'] = 'application/json';
 
-    let status: number;
-    let text: string;
-    let retryAfter: string | null;
+    let answer: ProviderAnswer;
     try {
-      const response = await fetch(`${this.#baseUrl}${call.path}`, {
+      answer = await providerFetch({
+        url: `${this.#baseUrl}${call.path}`,
+        urlVariable: 'BANK_BASE_URL',
         method: call.method,
         headers,
         body: bodyText,
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        limits: this.#limits,
       });
-      status = response.status;
-      retryAfter = response.headers.get('retry-after');
-      text = await response.text();
     } catch (error) {
-      // Checked by name: the abort reason is a DOMException, which may come from another realm.
-      const timedOut = typeof error === 'object' && error !== null && 'name' in error && error.name === 'TimeoutError';
-      throw new BankApiError(
-        'unavailable',
-        `${call.route}: ${timedOut ? `no answer within ${this.#timeoutMs} ms` : 'connection failed or was dropped'}`,
-      );
+      if (!(error instanceof ProviderHttpError)) throw error;
+      // A redirect means the base URL is wrong: configuration, never retried.
+      const kind = error.failure === 'redirect' ? 'configuration' : 'unavailable';
+      throw new BankApiError(kind, `${call.route}: ${error.message}`, { httpStatus: error.details.httpStatus });
     }
 
+    const { status, body: text } = answer;
     const secrets = call.secrets ?? [];
+    const rawBody = redactBody(text, secrets);
     if (status >= 200 && status < 300) {
+      if (answer.bodyTooLarge) {
+        throw new BankApiError(
+          'unexpected_response',
+          `${call.route}: answered ${status} with a body over ${this.#limits.maxBodyBytes} bytes (PROVIDER_MAX_BODY_BYTES)`,
+          { httpStatus: status, rawBody },
+        );
+      }
       const parsed = call.response.safeParse(parseJson(text));
       if (!parsed.success) {
         throw new BankApiError('unexpected_response', `${call.route}: answered ${status} with an undocumented body`, {
           httpStatus: status,
-          rawBody: redactBody(text, secrets),
+          rawBody,
         });
       }
       return parsed.data;
     }
 
-    const envelope = errorEnvelopeSchema.safeParse(parseJson(text));
-    const code = envelope.success ? envelope.data.code : undefined;
+    // An error body past the cap is cut short; its status still classifies it.
+    const envelope = answer.bodyTooLarge ? undefined : errorEnvelopeSchema.safeParse(parseJson(text));
+    const code = envelope?.success ? envelope.data.code : undefined;
     const kind = classifyBankError(status, code);
     const meaning = findBankErrorRule(status, code)?.meaning ?? 'not in the error table';
     throw new BankApiError(kind, `${call.route}: answered ${status}${code ? ` ${code}` : ''} (${meaning})`, {
       httpStatus: status,
       code,
-      rawBody: redactBody(text, secrets),
-      retryAfterMs: parseRetryAfter(retryAfter),
+      rawBody,
+      retryAfterMs: answer.retryAfterMs,
     });
   }
 }
@@ -196,9 +197,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function parseRetryAfter(header: string | null): number | undefined {
-  if (header === null || !/^\d+$/.test(header.trim())) return undefined;
-  return Number(header.trim()) * 1000;
 }

@@ -3,6 +3,7 @@
  * claims bind it to the exact body (`payload_md5`), the method, the path and the time.
  */
 import { createHash } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { importPKCS8, SignJWT, type KeyLike } from 'jose';
 
 export const BANK_JWT_ALGORITHM = 'ES512';
@@ -37,10 +38,12 @@ export function bankRequestClaims(request: {
   };
 }
 
+/** PKCS#8 only; the client reads keys with `parseBankPrivateKey` (common/config), which also takes SEC1. */
 export function importBankSigningKey(privateKeyPem: string): Promise<KeyLike> {
   return importPKCS8(privateKeyPem, BANK_JWT_ALGORITHM);
 }
 
-export function signBankRequest(claims: BankRequestClaims, privateKey: KeyLike): Promise<string> {
+/** Signs with a P-521 key: a `KeyObject` (SEC1 or PKCS#8 read by Node) or a jose `KeyLike`. */
+export function signBankRequest(claims: BankRequestClaims, privateKey: KeyObject | KeyLike): Promise<string> {
   return new SignJWT({ ...claims }).setProtectedHeader({ alg: BANK_JWT_ALGORITHM, typ: 'JWT' }).sign(privateKey);
 }

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { EsignConfig } from '../../common/config';
 import type { IdentityOutline, StartEsignFlowRequest, StartedEsignFlow } from '../../contracts/identity-flow';
+import { providerFetch, ProviderHttpError, providerLimits, type ProviderAnswer } from '../http';
 import { businessCodeError, EsignError, httpStatusError, transportError } from './errors';
 import {
   contentMd5,
@@ -48,12 +49,14 @@ interface CallOptions<S extends z.ZodType> {
 export class EsignClient {
   private readonly now: () => number;
   private readonly tokens: TokenCache | undefined;
+  private readonly limits: ReturnType<typeof providerLimits>;
 
   constructor(
     private readonly config: EsignConfig,
     options: EsignClientOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.limits = providerLimits(config);
     this.tokens = config.authMode === 'token' ? new TokenCache(() => this.issueToken(), this.now) : undefined;
   }
 
@@ -140,27 +143,34 @@ export class EsignClient {
       }
     }
 
-    const url = `${this.config.baseUrl}${options.path}${queryString(options.query)}`;
-    const timeout = AbortSignal.timeout(this.config.timeoutMs);
-    let response: Response;
-    let text: string;
+    let answer: ProviderAnswer;
     try {
-      response = await fetch(url, {
+      answer = await providerFetch({
+        url: `${this.config.baseUrl}${options.path}${queryString(options.query)}`,
+        urlVariable: 'ESIGN_BASE_URL',
         method: options.method,
         headers,
         body: options.method === 'GET' ? undefined : body,
-        signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
+        signal: options.signal,
+        limits: this.limits,
       });
-      text = await response.text();
     } catch (error) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      throw transportError(options.operation, error, this.config.timeoutMs);
+      if (error instanceof ProviderHttpError) throw transportError(options.operation, error);
+      throw error;
     }
 
-    if (!response.ok) {
-      const failure = httpStatusError(options.operation, response.status, text, response.headers.get('retry-after'));
+    const text = answer.body;
+    if (answer.status < 200 || answer.status > 299) {
+      const failure = httpStatusError(options.operation, answer.status, text, answer.retryAfterMs);
       if (token && failure.details.providerMessage === 'INVALID_TOKEN') this.tokens?.invalidate(token);
       throw failure;
+    }
+    if (answer.bodyTooLarge) {
+      throw new EsignError(
+        'invalidResponse',
+        `${options.operation}: the answer is over ${this.limits.maxBodyBytes} bytes (PROVIDER_MAX_BODY_BYTES)`,
+        { httpStatus: answer.status },
+      );
     }
     return parseAnswer(options.operation, text, options.schema);
   }

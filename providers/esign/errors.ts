@@ -4,6 +4,7 @@
  * Temporal failures; the poller turns the "flow gone" kinds into final results.
  */
 import type { FlowGoneReason } from '../../contracts/identity-flow';
+import type { ProviderHttpError } from '../http';
 
 export type EsignErrorKind =
   /** The flow cannot be polled any more: not found, ended, expired, attempt limit. Final for polling. */
@@ -92,7 +93,8 @@ export function httpStatusError(
   operation: string,
   status: number,
   bodyText: string,
-  retryAfter: string | null,
+  /** The parsed, capped Retry-After (providers/http.ts `parseRetryAfter`). */
+  retryAfterMs: number | undefined,
 ): EsignError {
   if (status === 401 || status === 403) {
     const marker = CONFIGURATION_MARKERS.find((candidate) => bodyText.includes(candidate));
@@ -104,10 +106,9 @@ export function httpStatusError(
     );
   }
   if (status === 429 || status >= 500 || status === 408) {
-    const seconds = retryAfter !== null ? Number(retryAfter) : NaN;
     return new EsignError('transient', `${operation}: the provider answered HTTP ${status}`, {
       httpStatus: status,
-      retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : undefined,
+      retryAfterMs,
     });
   }
   if (status === 404) {
@@ -122,17 +123,10 @@ export function httpStatusError(
   return new EsignError('rejected', `${operation}: the provider answered HTTP ${status}`, { httpStatus: status });
 }
 
-export function transportError(operation: string, error: unknown, timeoutMs: number): EsignError {
-  // Checked by name: fetch's DOMException may come from another realm, where instanceof fails.
-  const name = field(error, 'name');
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    return new EsignError('transient', `${operation}: no answer within ${timeoutMs} ms`);
+/** A call without a usable answer: a redirect is configuration, a timeout or lost connection is transient. */
+export function transportError(operation: string, error: ProviderHttpError): EsignError {
+  if (error.failure === 'redirect') {
+    return new EsignError('configuration', `${operation}: ${error.message}`, { httpStatus: error.details.httpStatus });
   }
-  const code = field(field(error, 'cause'), 'code');
-  const why = typeof code === 'string' ? code : typeof name === 'string' ? name : 'unknown error';
-  return new EsignError('transient', `${operation}: the request failed (${why})`);
-}
-
-function field(value: unknown, name: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+  return new EsignError('transient', `${operation}: ${error.message}`);
 }

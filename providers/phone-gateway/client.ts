@@ -5,6 +5,7 @@
  */
 import type { PhoneConfig } from '../../common/config';
 import { PHONE_GATEWAY_FAILURE, type PhoneCheckResult, type PhoneFactors } from '../../contracts/phone-check';
+import { providerFetch, ProviderHttpError, providerLimits, type ProviderAnswer } from '../http';
 import { PhoneGatewayError } from './errors';
 import { interpretGatewayAnswer } from './interpret';
 import { createRedactor } from './redact';
@@ -43,14 +44,6 @@ export function buildGatewayRequest(factors: PhoneFactors): GatewayRequest {
   return parsed.data;
 }
 
-/** The system error code behind a failed fetch (ECONNREFUSED, ECONNRESET, ...): safe to report. */
-function networkErrorCode(error: unknown): string {
-  // Duck-typed: fetch's errors may come from another realm, where `instanceof Error` fails.
-  const cause = (error as { cause?: { code?: unknown; errors?: Array<{ code?: unknown }> } } | null)?.cause;
-  const code = cause?.code ?? cause?.errors?.[0]?.code;
-  return typeof code === 'string' ? code : 'network error';
-}
-
 export class PhoneGatewayClient {
   constructor(readonly config: PhoneConfig) {}
 
@@ -61,36 +54,33 @@ export class PhoneGatewayClient {
   /** One gateway call. Returns a final result, or throws `PhoneGatewayError` (see errors.ts). */
   async verify(factors: PhoneFactors, options: VerifyOptions = {}): Promise<PhoneCheckResult> {
     const body = JSON.stringify(buildGatewayRequest(factors));
-    const timeout = AbortSignal.timeout(this.config.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-
-    let answer: { status: number; retryAfter: string | null; body: string };
+    const limits = providerLimits(this.config);
+    let answer: ProviderAnswer;
     try {
-      const response = await fetch(this.url, {
+      answer = await providerFetch({
+        url: this.url,
+        urlVariable: 'PHONE_BASE_URL',
         method: 'POST',
         headers: { authorization: this.config.token, 'content-type': 'application/json', accept: 'application/json' },
         body,
-        signal,
-        redirect: 'error',
+        signal: options.signal,
+        limits,
       });
-      answer = {
-        status: response.status,
-        retryAfter: response.headers.get('retry-after'),
-        body: await response.text(),
-      };
     } catch (error) {
-      if (timeout.aborted) {
-        throw new PhoneGatewayError(
-          PHONE_GATEWAY_FAILURE.timeout,
-          `phone gateway did not answer within ${this.config.timeoutMs} ms`,
-        );
+      if (!(error instanceof ProviderHttpError)) throw error;
+      if (error.failure === 'timeout') {
+        throw new PhoneGatewayError(PHONE_GATEWAY_FAILURE.timeout, `phone gateway: ${error.message}`);
       }
-      if (options.signal?.aborted) throw error;
+      if (error.failure === 'redirect') {
+        throw new PhoneGatewayError(PHONE_GATEWAY_FAILURE.misconfigured, `phone gateway: ${error.message}`, {
+          httpStatus: error.details.httpStatus,
+        });
+      }
       throw new PhoneGatewayError(
         PHONE_GATEWAY_FAILURE.unavailable,
-        `phone gateway unreachable (${networkErrorCode(error)})`,
+        `phone gateway unreachable (${error.details.networkCode ?? 'network error'})`,
       );
     }
-    return interpretGatewayAnswer(answer, createRedactor(factors), Date.now());
+    return interpretGatewayAnswer(answer, createRedactor(factors), limits);
   }
 }

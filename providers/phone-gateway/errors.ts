@@ -66,20 +66,3 @@ const ERRCODE_TABLE: ReadonlyMap<number, ErrorTableRow> = new Map([
 export function errcodeMeaning(errcode: number): ErrorTableRow {
   return ERRCODE_TABLE.get(errcode) ?? REJECTED;
 }
-
-/** Retry-After as seconds or an HTTP date, capped so a bad header cannot park a check for days. */
-export const MAX_RETRY_AFTER_MS = 5 * 60_000;
-
-export function parseRetryAfter(header: string | null | undefined, now: number): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  let waitMs: number;
-  if (/^\d+$/.test(trimmed)) {
-    waitMs = Number(trimmed) * 1000;
-  } else {
-    const at = Date.parse(trimmed);
-    if (Number.isNaN(at)) return undefined;
-    waitMs = at - now;
-  }
-  return Math.min(Math.max(waitMs, 0), MAX_RETRY_AFTER_MS);
-}

@@ -1,6 +1,6 @@
 /** The phone three-factor gateway (README section 3): client, wire contract and tables. */
 export { PhoneGatewayClient, buildGatewayRequest, type VerifyOptions } from './client';
-export { PhoneGatewayError, errcodeMeaning, httpStatusMeaning, parseRetryAfter, MAX_RETRY_AFTER_MS } from './errors';
+export { PhoneGatewayError, errcodeMeaning, httpStatusMeaning } from './errors';
 export { interpretGatewayAnswer, carrierOf, type GatewayHttpAnswer } from './interpret';
 export { createRedactor, bodyExcerpt, type Redactor } from './redact';
 export { RESULT_CODES, BILLED_RESULT_CODES, resultCodeMeaning, type ResultCodeMeaning } from './result-codes';

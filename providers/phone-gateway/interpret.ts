@@ -4,17 +4,14 @@
  */
 import type { z } from 'zod';
 import { PHONE_GATEWAY_FAILURE, type Carrier, type PhoneCheckResult } from '../../contracts/phone-check';
-import { PhoneGatewayError, errcodeMeaning, httpStatusMeaning, parseRetryAfter } from './errors';
+import { DEFAULT_MAX_BODY_BYTES, type ProviderAnswer } from '../http';
+import { PhoneGatewayError, errcodeMeaning, httpStatusMeaning } from './errors';
 import { bodyExcerpt, type Redactor } from './redact';
 import { resultCodeMeaning } from './result-codes';
 import { gatewayEnvelopeSchema, gatewayVerificationSchema } from './wire';
 
-export interface GatewayHttpAnswer {
-  status: number;
-  /** The Retry-After header, if any. */
-  retryAfter: string | null;
-  body: string;
-}
+/** One HTTP answer as the shared HTTP layer read it (providers/http.ts). */
+export type GatewayHttpAnswer = ProviderAnswer;
 
 const CARRIERS: Readonly<Record<string, Carrier>> = {
   移动: 'CHINA_MOBILE',
@@ -52,16 +49,29 @@ function parseJson(body: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-/** Throws `PhoneGatewayError` for every answer that is not a final result. */
-export function interpretGatewayAnswer(answer: GatewayHttpAnswer, redact: Redactor, now: number): PhoneCheckResult {
+/**
+ * Throws `PhoneGatewayError` for every answer that is not a final result. `limits.maxBodyBytes` is
+ * only named in the message of an answer cut short (PROVIDER_MAX_BODY_BYTES).
+ */
+export function interpretGatewayAnswer(
+  answer: GatewayHttpAnswer,
+  redact: Redactor,
+  limits: { maxBodyBytes: number } = { maxBodyBytes: DEFAULT_MAX_BODY_BYTES },
+): PhoneCheckResult {
   if (answer.status < 200 || answer.status > 299) {
     const row = httpStatusMeaning(answer.status);
+    const retryable = row.failureType === PHONE_GATEWAY_FAILURE.rateLimited || row.failureType === PHONE_GATEWAY_FAILURE.unavailable;
     throw new PhoneGatewayError(
       row.failureType,
       `phone gateway ${row.meaning} (HTTP ${answer.status})`,
       { httpStatus: answer.status, bodyExcerpt: bodyExcerpt(answer.body, redact) },
-      row.failureType === PHONE_GATEWAY_FAILURE.rateLimited ? parseRetryAfter(answer.retryAfter, now) : undefined,
+      // RFC 9110 §10.2.3: Retry-After means something on 429 and 503 (and on other 5xx, harmlessly).
+      retryable ? answer.retryAfterMs : undefined,
     );
+  }
+  // A 2xx answer may have been billed: an answer cut short is unreadable, never retried.
+  if (answer.bodyTooLarge) {
+    throw malformed(`the answer is over ${limits.maxBodyBytes} bytes (PROVIDER_MAX_BODY_BYTES)`, answer, redact);
   }
 
   const json = parseJson(answer.body);

@@ -4,14 +4,11 @@
  * ID number.
  */
 import type { PhoneFactors } from '../../contracts/phone-check';
+import { escapeRegExp, redactedExcerpt } from '../http';
 
 export type Redactor = (text: string) => string;
 
 const ID_OR_PHONE_SHAPED = /(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)/g;
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 export function createRedactor(factors: PhoneFactors): Redactor {
   const known: Array<[RegExp, string]> = [
@@ -30,7 +27,5 @@ export function createRedactor(factors: PhoneFactors): Redactor {
 export const BODY_EXCERPT_CHARS = 300;
 
 export function bodyExcerpt(body: string, redact: Redactor): string {
-  // Redact well past the cut, so a number split by the first slice can never reach the excerpt.
-  const redacted = redact(body.slice(0, BODY_EXCERPT_CHARS * 10));
-  return redacted.length > BODY_EXCERPT_CHARS ? `${redacted.slice(0, BODY_EXCERPT_CHARS)}…` : redacted;
+  return redactedExcerpt(body, BODY_EXCERPT_CHARS, redact);
 }

@@ -3,9 +3,9 @@
  * the device state machine, every documented error code arriving as the right kind, transient
  * faults, and no personal data in what the client keeps.
  */
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { exportPKCS8, generateKeyPair } from 'jose';
-import type { BankConfig } from '../../common/config';
+import { ConfigError, type BankConfig } from '../../common/config';
 import {
   BankApiError,
   BankDeviceClient,
@@ -286,14 +286,41 @@ describe('authentication', () => {
     expect(await control.counter('authFailures')).toBe(3);
   });
 
-  it('an unusable private key is a configuration error and is never echoed', async () => {
-    const broken = new BankDeviceClient({
-      ...config,
-      privateKeyPem: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----',
+  it('an unusable private key stops the client at construction, naming the variable, never echoing it', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----';
+    expect(() => new BankDeviceClient({ ...config, privateKeyPem: pem })).toThrow(ConfigError);
+    expect(() => new BankDeviceClient({ ...config, privateKeyPem: pem })).toThrow(/BANK_PRIVATE_KEY_PEM: is not/);
+    expect(JSON.stringify(client)).not.toContain('PRIVATE KEY');
+  });
+
+  it('a SEC1 "EC PRIVATE KEY" on P-521 (as openssl ecparam -genkey -noout writes it) signs calls the bank accepts', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'secp521r1' });
+    const sec1 = privateKey.export({ type: 'sec1', format: 'pem' }).toString();
+    expect(sec1).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n/);
+    const bank = await startBankDeviceSimulator({
+      apiClientKey: credentials.bankApiClientKey,
+      clientPublicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     });
-    const error = await kindOf(broken.getDevice(randomUUID(), randomUUID()));
-    expect(error.kind).toBe('configuration');
-    expect(JSON.stringify(broken)).not.toContain('PRIVATE KEY');
+    try {
+      const sec1Control = new SimulatorControl(bank.url);
+      const accountKey = randomUUID();
+      await sec1Control.request('POST', '/accounts', { account_key: accountKey, approvers: [APPROVER], kind: 'active' });
+      const sec1Client = new BankDeviceClient({ ...config, baseUrl: bank.url, privateKeyPem: sec1 });
+      const body = smsBody();
+      expect((await sec1Client.createDevice(accountKey, body)).device_status).toBe('pending_2fa_approval');
+      expect((await sec1Client.getDevice(accountKey, body.device_key)).status).toBe('not_registered');
+    } finally {
+      await bank.close();
+    }
+  });
+
+  it.each([
+    ['a P-256 key', () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey, /on prime256v1/],
+    ['an RSA key', () => generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, /is a rsa key/],
+    ['an Ed25519 key', () => generateKeyPairSync('ed25519').privateKey, /is a ed25519 key/],
+  ])('%s is refused at construction with the reason', (_label, make, reason) => {
+    const pem = make().export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(() => new BankDeviceClient({ ...config, privateKeyPem: pem })).toThrow(reason);
   });
 });
 

@@ -1,9 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, loadTemporalConfig } from '../../common/config';
+import { ConfigError, loadConfig, loadTemporalConfig, parseBankPrivateKey } from '../../common/config';
 
-const PEM = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n';
+const P521 = generateKeyPairSync('ec', { namedCurve: 'secp521r1' }).privateKey;
+const PEM = P521.export({ type: 'pkcs8', format: 'pem' }).toString();
 const valid = {
   BANK_API_CLIENT_KEY: 'client-key',
   BANK_PRIVATE_KEY_PEM: PEM,
@@ -56,7 +58,7 @@ describe('configuration', () => {
       }
       throw new Error('expected a ConfigError');
     })();
-    expect(error.message).toContain('BANK_PRIVATE_KEY_PEM: is not a PEM private key');
+    expect(error.message).toContain('BANK_PRIVATE_KEY_PEM: is not a readable PEM private key');
     expect(error.message).not.toContain('super-secret-not-a-pem');
     expect(error.message).not.toContain('esign-secret-value');
   });
@@ -115,5 +117,54 @@ describe('configuration', () => {
 
   it('gives the client only the Temporal connection, needing no provider secret', () => {
     expect(loadTemporalConfig({ TEMPORAL_ADDRESS: '127.0.0.1:9999' }).address).toBe('127.0.0.1:9999');
+  });
+
+  it('reads a SEC1 "EC PRIVATE KEY" on P-521 (the bank guide\'s openssl/ssh-keygen output) as well as PKCS#8', () => {
+    const sec1 = P521.export({ type: 'sec1', format: 'pem' }).toString();
+    expect(sec1.startsWith('-----BEGIN EC PRIVATE KEY-----')).toBe(true);
+    expect(loadConfig({ ...valid, BANK_PRIVATE_KEY_PEM: sec1 }).bank.privateKeyPem).toBe(sec1);
+    expect(parseBankPrivateKey(sec1).asymmetricKeyDetails?.namedCurve).toBe('secp521r1');
+  });
+
+  it('refuses a key of the wrong type, curve or encryption at load, naming the variable and the reason', () => {
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    expect(problemsOf({ ...valid, BANK_PRIVATE_KEY_PEM: p256.export({ type: 'sec1', format: 'pem' }).toString() })).toEqual([
+      'BANK_PRIVATE_KEY_PEM: is an EC key on prime256v1; ES512 needs P-521 (secp521r1)',
+    ]);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    expect(problemsOf({ ...valid, BANK_PRIVATE_KEY_PEM: rsa.export({ type: 'pkcs8', format: 'pem' }).toString() })).toEqual([
+      'BANK_PRIVATE_KEY_PEM: is a rsa key; ES512 needs an EC key on P-521 (secp521r1)',
+    ]);
+    const encrypted = P521.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }).toString();
+    expect(problemsOf({ ...valid, BANK_PRIVATE_KEY_PEM: encrypted })[0]).toMatch(
+      /^BANK_PRIVATE_KEY_PEM: is an encrypted private key/,
+    );
+    const publicOnly = P521.export({ type: 'pkcs8', format: 'pem' }).toString().replace(/PRIVATE/g, 'PUBLIC');
+    expect(problemsOf({ ...valid, BANK_PRIVATE_KEY_PEM: publicOnly })[0]).toMatch(/^BANK_PRIVATE_KEY_PEM: is not a readable/);
+  });
+
+  it('refuses header secrets that fetch could never send (line breaks, surrounding spaces, non-ASCII)', () => {
+    const problems = problemsOf({
+      ...valid,
+      BANK_API_CLIENT_KEY: 'key\nInjected: 1',
+      ESIGN_APP_ID: ' app',
+      PHONE_TOKEN: 'tóken',
+    });
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual(['BANK_API_CLIENT_KEY', 'ESIGN_APP_ID', 'PHONE_TOKEN']);
+    expect(problems.join('\n')).not.toContain('Injected');
+    expect(loadConfig({ ...valid, PHONE_TOKEN: 'Bearer abc.def' }).phone.token).toBe('Bearer abc.def');
+  });
+
+  it('sets the provider HTTP limits from PROVIDER_* variables, with defaults, and names a bad one', () => {
+    const defaults = loadConfig(valid);
+    expect(defaults.bank).toMatchObject({ timeoutMs: 10_000, maxBodyBytes: 1024 * 1024, maxRetryAfterMs: 60_000 });
+    expect(defaults.esign).toMatchObject({ maxBodyBytes: 1024 * 1024, maxRetryAfterMs: 60_000 });
+    const set = loadConfig({ ...valid, PROVIDER_MAX_BODY_BYTES: '65536', PROVIDER_MAX_RETRY_AFTER_MS: '5000' });
+    expect(set.phone).toMatchObject({ maxBodyBytes: 65_536, maxRetryAfterMs: 5_000 });
+    const problems = problemsOf({ ...valid, PROVIDER_MAX_BODY_BYTES: '10', PROVIDER_MAX_RETRY_AFTER_MS: '-1' });
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual([
+      'PROVIDER_MAX_BODY_BYTES',
+      'PROVIDER_MAX_RETRY_AFTER_MS',
+    ]);
   });
 });

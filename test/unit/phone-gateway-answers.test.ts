@@ -5,18 +5,15 @@
 import { PHONE_GATEWAY_FAILURE, type PhoneFactors } from '../../contracts/phone-check';
 import {
   BILLED_RESULT_CODES,
-  MAX_RETRY_AFTER_MS,
   PhoneGatewayError,
   buildGatewayRequest,
   createRedactor,
   interpretGatewayAnswer,
-  parseRetryAfter,
   type GatewayHttpAnswer,
 } from '../../providers/phone-gateway';
 
 const factors: PhoneFactors = { phone: '13812345678', idCard: '11010519491231002X', name: '张三' };
 const redact = createRedactor(factors);
-const NOW = Date.parse('2026-11-24T00:00:00Z');
 
 function verificationBody(result: string | number, extra: { isp?: string; description?: string } = {}): string {
   return JSON.stringify({
@@ -39,13 +36,17 @@ function verificationBody(result: string | number, extra: { isp?: string; descri
   });
 }
 
-function ok(body: string): GatewayHttpAnswer {
-  return { status: 200, retryAfter: null, body };
+function answer(status: number, body: string, retryAfterMs?: number): GatewayHttpAnswer {
+  return { status, body, bodyTooLarge: false, retryAfterMs };
 }
 
-function failureOf(answer: GatewayHttpAnswer): PhoneGatewayError {
+function ok(body: string): GatewayHttpAnswer {
+  return answer(200, body);
+}
+
+function failureOf(reply: GatewayHttpAnswer): PhoneGatewayError {
   try {
-    interpretGatewayAnswer(answer, redact, NOW);
+    interpretGatewayAnswer(reply, redact);
   } catch (error) {
     if (error instanceof PhoneGatewayError) return error;
     throw error;
@@ -64,7 +65,7 @@ describe('Result codes', () => {
     ['-12', 'DAILY_LIMIT', false, undefined],
     ['-13', 'UNSUPPORTED_NUMBER', false, undefined],
   ])('Result %s is the final answer %s', (code, outcome, billed, factor) => {
-    const result = interpretGatewayAnswer(ok(verificationBody(code)), redact, NOW);
+    const result = interpretGatewayAnswer(ok(verificationBody(code)), redact);
     expect(result).toEqual({
       outcome,
       resultCode: Number(code),
@@ -109,7 +110,7 @@ describe('Result codes', () => {
         result: JSON.stringify({ responseJson: JSON.stringify({ Response: { Result: -4, RequestId: 'r-1' } }) }),
       },
     });
-    const result = interpretGatewayAnswer(ok(body), redact, NOW);
+    const result = interpretGatewayAnswer(ok(body), redact);
     expect(result).toMatchObject({
       outcome: 'MISMATCH',
       billed: true,
@@ -127,7 +128,7 @@ describe('Result codes', () => {
     ['', 'UNKNOWN'],
     ['广电', 'UNKNOWN'],
   ])('Isp %j is carrier %s, and the raw Isp is kept', (isp, carrier) => {
-    const result = interpretGatewayAnswer(ok(verificationBody('0', { isp })), redact, NOW);
+    const result = interpretGatewayAnswer(ok(verificationBody('0', { isp })), redact);
     expect(result).toMatchObject({ isp, carrier });
   });
 });
@@ -145,35 +146,34 @@ describe('HTTP error table', () => {
     [404, PHONE_GATEWAY_FAILURE.rejected, false],
     [302, PHONE_GATEWAY_FAILURE.rejected, false],
   ])('HTTP %i is %s (retryable: %s)', (status, failureType, retryable) => {
-    const error = failureOf({ status, retryAfter: null, body: '{"error":"x"}' });
+    const error = failureOf(answer(status, '{"error":"x"}'));
     expect(error.failureType).toBe(failureType);
     expect(error.retryable).toBe(retryable);
     expect(error.details).toEqual({ httpStatus: status, bodyExcerpt: '{"error":"x"}' });
     expect(error.message).toContain(`HTTP ${status}`);
   });
 
-  it('a 429 carries Retry-After in seconds as the wait', () => {
-    const error = failureOf({ status: 429, retryAfter: '7', body: '' });
-    expect(error.retryAfterMs).toBe(7_000);
+  it('a 429 carries the Retry-After wait (parsed by providers/http.ts)', () => {
+    expect(failureOf(answer(429, '', 7_000)).retryAfterMs).toBe(7_000);
   });
 
   it('a 429 without Retry-After leaves the wait to the backoff', () => {
-    expect(failureOf({ status: 429, retryAfter: null, body: '' }).retryAfterMs).toBeUndefined();
+    expect(failureOf(answer(429, '')).retryAfterMs).toBeUndefined();
   });
 
-  it('only 429 answers use Retry-After', () => {
-    expect(failureOf({ status: 503, retryAfter: '7', body: '' }).retryAfterMs).toBeUndefined();
+  it('a 503 with Retry-After waits as asked (RFC 9110 §10.2.3)', () => {
+    expect(failureOf(answer(503, '', 7_000)).retryAfterMs).toBe(7_000);
   });
-});
 
-describe('Retry-After', () => {
-  it('reads seconds and HTTP dates, caps long waits and ignores nonsense', () => {
-    expect(parseRetryAfter('2', NOW)).toBe(2_000);
-    expect(parseRetryAfter(new Date(NOW + 30_000).toUTCString(), NOW)).toBe(30_000);
-    expect(parseRetryAfter(new Date(NOW - 30_000).toUTCString(), NOW)).toBe(0);
-    expect(parseRetryAfter('86400', NOW)).toBe(MAX_RETRY_AFTER_MS);
-    expect(parseRetryAfter('soon', NOW)).toBeUndefined();
-    expect(parseRetryAfter(null, NOW)).toBeUndefined();
+  it('a refusal never carries a wait: it is not retried', () => {
+    expect(failureOf(answer(400, '', 7_000)).retryAfterMs).toBeUndefined();
+  });
+
+  it('a 2xx answer cut at the body cap is unreadable and not retried (it may have been billed)', () => {
+    const error = failureOf({ ...ok(verificationBody('0')), bodyTooLarge: true });
+    expect(error.failureType).toBe(PHONE_GATEWAY_FAILURE.malformed);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('PROVIDER_MAX_BODY_BYTES');
   });
 });
 
