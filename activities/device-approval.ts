@@ -57,7 +57,9 @@ export function toBankFailure(error: unknown): unknown {
     message: error.message,
     nonRetryable: !failure.retryable,
     details: [details],
-    nextRetryDelay: error.kind === 'rate_limited' ? error.details.retryAfterMs : undefined,
+    // The bank's Retry-After (429 or 503), already capped by PROVIDER_MAX_RETRY_AFTER_MS: the retry
+    // policy's maximum interval does not cap nextRetryDelay (temporalio/temporal#6063).
+    nextRetryDelay: failure.retryable ? error.details.retryAfterMs : undefined,
   });
 }
 

@@ -67,7 +67,12 @@ const environmentSchema = z.object({
   /** Whole-exchange timeout of one provider HTTP call (headers and body). */
   PROVIDER_TIMEOUT_MS: positiveInt(10_000),
   /** Largest provider answer body read, success or error; past it the call fails (providers/http.ts). */
-  PROVIDER_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  PROVIDER_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Longest Retry-After wait honoured; longer hints are cut to it (the retry policy does not cap them). */
   PROVIDER_MAX_RETRY_AFTER_MS: z.coerce
     .number()

@@ -139,7 +139,7 @@ async function readBounded(response: Response, maxBytes: number): Promise<{ body
     await response.body.cancel().catch(() => undefined);
     return { body: '', bodyTooLarge: true };
   }
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let bodyTooLarge = false;
@@ -200,15 +200,22 @@ export function parseRetryAfter(header: string | null | undefined, now: number, 
   if (DELAY_SECONDS.test(value)) {
     waitMs = Number(value) * 1000;
   } else if (HTTP_DATE_FORMS.some((form) => form.test(value))) {
-    // V8 reads all three forms; RFC 850's two-digit year is taken as 19xx/20xx by V8's own rule.
+    // V8 reads all three forms (RFC 850's two-digit year by its own 19xx/20xx rule) but rolls
+    // an impossible day over (31 Feb becomes 3 Mar): the day must survive the round trip.
     const at = asctimeAsGmt(value);
-    if (Number.isNaN(at)) return undefined;
+    if (Number.isNaN(at) || new Date(at).getUTCDate() !== dayOfMonth(value)) return undefined;
     waitMs = at - now;
   } else {
     return undefined;
   }
   if (!(waitMs > 0)) return undefined;
   return Math.min(waitMs, maxMs);
+}
+
+/** The day of month as written: before the month (IMF-fixdate, RFC 850) or after it (asctime). */
+function dayOfMonth(value: string): number {
+  const match = new RegExp(`[ ,](\\d{2})[ -]${MONTH}|${MONTH} +(\\d{1,2}) `).exec(value);
+  return Number(match?.[1] ?? match?.[2]);
 }
 
 /** asctime carries no zone but means GMT (RFC 9110 §5.6.7); Date.parse would read it as local time. */

@@ -142,7 +142,7 @@ export class BankApiError extends Error {
       code?: string;
       /** Truncated, personal data masked. */
       rawBody?: string;
-      /** From a 429's Retry-After header. */
+      /** From Retry-After (429 or 503), parsed and capped by providers/http.ts. */
       retryAfterMs?: number;
     } = {},
   ) {

@@ -60,7 +60,8 @@ export function interpretGatewayAnswer(
 ): PhoneCheckResult {
   if (answer.status < 200 || answer.status > 299) {
     const row = httpStatusMeaning(answer.status);
-    const retryable = row.failureType === PHONE_GATEWAY_FAILURE.rateLimited || row.failureType === PHONE_GATEWAY_FAILURE.unavailable;
+    const retryable =
+      row.failureType === PHONE_GATEWAY_FAILURE.rateLimited || row.failureType === PHONE_GATEWAY_FAILURE.unavailable;
     throw new PhoneGatewayError(
       row.failureType,
       `phone gateway ${row.meaning} (HTTP ${answer.status})`,

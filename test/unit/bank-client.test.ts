@@ -304,7 +304,11 @@ describe('authentication', () => {
     try {
       const sec1Control = new SimulatorControl(bank.url);
       const accountKey = randomUUID();
-      await sec1Control.request('POST', '/accounts', { account_key: accountKey, approvers: [APPROVER], kind: 'active' });
+      await sec1Control.request('POST', '/accounts', {
+        account_key: accountKey,
+        approvers: [APPROVER],
+        kind: 'active',
+      });
       const sec1Client = new BankDeviceClient({ ...config, baseUrl: bank.url, privateKeyPem: sec1 });
       const body = smsBody();
       expect((await sec1Client.createDevice(accountKey, body)).device_status).toBe('pending_2fa_approval');

@@ -128,19 +128,23 @@ describe('configuration', () => {
 
   it('refuses a key of the wrong type, curve or encryption at load, naming the variable and the reason', () => {
     const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
-    expect(problemsOf({ ...valid, BANK_PRIVATE_KEY_PEM: p256.export({ type: 'sec1', format: 'pem' }).toString() })).toEqual([
-      'BANK_PRIVATE_KEY_PEM: is an EC key on prime256v1; ES512 needs P-521 (secp521r1)',
-    ]);
+    expect(
+      problemsOf({ ...valid, BANK_PRIVATE_KEY_PEM: p256.export({ type: 'sec1', format: 'pem' }).toString() }),
+    ).toEqual(['BANK_PRIVATE_KEY_PEM: is an EC key on prime256v1; ES512 needs P-521 (secp521r1)']);
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
-    expect(problemsOf({ ...valid, BANK_PRIVATE_KEY_PEM: rsa.export({ type: 'pkcs8', format: 'pem' }).toString() })).toEqual([
-      'BANK_PRIVATE_KEY_PEM: is a rsa key; ES512 needs an EC key on P-521 (secp521r1)',
-    ]);
+    expect(
+      problemsOf({ ...valid, BANK_PRIVATE_KEY_PEM: rsa.export({ type: 'pkcs8', format: 'pem' }).toString() }),
+    ).toEqual(['BANK_PRIVATE_KEY_PEM: is a rsa key; ES512 needs an EC key on P-521 (secp521r1)']);
     const encrypted = P521.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }).toString();
     expect(problemsOf({ ...valid, BANK_PRIVATE_KEY_PEM: encrypted })[0]).toMatch(
       /^BANK_PRIVATE_KEY_PEM: is an encrypted private key/,
     );
-    const publicOnly = P521.export({ type: 'pkcs8', format: 'pem' }).toString().replace(/PRIVATE/g, 'PUBLIC');
-    expect(problemsOf({ ...valid, BANK_PRIVATE_KEY_PEM: publicOnly })[0]).toMatch(/^BANK_PRIVATE_KEY_PEM: is not a readable/);
+    const publicOnly = P521.export({ type: 'pkcs8', format: 'pem' })
+      .toString()
+      .replace(/PRIVATE/g, 'PUBLIC');
+    expect(problemsOf({ ...valid, BANK_PRIVATE_KEY_PEM: publicOnly })[0]).toMatch(
+      /^BANK_PRIVATE_KEY_PEM: is not a readable/,
+    );
   });
 
   it('refuses header secrets that fetch could never send (line breaks, surrounding spaces, non-ASCII)', () => {
@@ -150,7 +154,11 @@ describe('configuration', () => {
       ESIGN_APP_ID: ' app',
       PHONE_TOKEN: 'tóken',
     });
-    expect(problems.map((problem) => problem.split(':')[0])).toEqual(['BANK_API_CLIENT_KEY', 'ESIGN_APP_ID', 'PHONE_TOKEN']);
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual([
+      'BANK_API_CLIENT_KEY',
+      'ESIGN_APP_ID',
+      'PHONE_TOKEN',
+    ]);
     expect(problems.join('\n')).not.toContain('Injected');
     expect(loadConfig({ ...valid, PHONE_TOKEN: 'Bearer abc.def' }).phone.token).toBe('Bearer abc.def');
   });
