@@ -1,5 +1,6 @@
 /** What every command gets: where to write, how (human or JSON), and a lazily connected library client. */
 import { readFileSync } from 'node:fs';
+import { parseJsonText, readInputText } from './input-file';
 import type { Command } from 'commander';
 import { withLocalSettings } from '../../common/local-profile';
 import { InvalidInputError } from '../../contracts/validation';
@@ -84,19 +85,13 @@ export class CliContext {
     this.io.stdout.write(this.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);
   }
 
-  /** JSON from a file, or from standard input for `-`. */
+  /** JSON from a file, or from standard input for `-` (BOM ignored; errors by line and column: input-file.ts). */
   readJsonFile(path: string): unknown {
     const problem = (message: string) => new InvalidInputError('--input-file', [{ field: 'input-file', message }]);
-    let text: string;
-    try {
-      text = path === '-' ? this.io.readStdin() : readFileSync(path, 'utf8');
-    } catch {
-      throw problem(`cannot read ${path === '-' ? 'standard input' : path}`);
-    }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw problem('is not valid JSON');
-    }
+    const read = readInputText(path, () => this.io.readStdin());
+    if ('problem' in read) throw problem(read.problem);
+    const parsed = parseJsonText(read.text);
+    if ('problem' in parsed) throw problem(parsed.problem);
+    return parsed.value;
   }
 }
