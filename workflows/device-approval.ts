@@ -19,6 +19,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { scheduleToCloseMs } from '../contracts/activity-budget';
 import {
   APPROVAL_FAILURE,
   approvalStateQuery,
@@ -90,6 +91,13 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
 
   const bank = proxyActivities<DeviceApprovalActivities>({
     startToCloseTimeout: policy.bankCallTimeoutMs,
+    // Retries (and a bank's Retry-After) never outlast the approval window.
+    scheduleToCloseTimeout: scheduleToCloseMs({
+      maximumAttempts: policy.bankRetry.maximumAttempts,
+      attemptTimeoutMs: policy.bankCallTimeoutMs,
+      maximumIntervalMs: policy.bankRetry.maximumIntervalMs,
+      deadlineMs: policy.approvalDeadlineMs,
+    }),
     retry: {
       initialInterval: policy.bankRetry.initialIntervalMs,
       maximumInterval: policy.bankRetry.maximumIntervalMs,

@@ -24,6 +24,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { scheduleToCloseMs } from '../contracts/activity-budget';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   IDENTITY_FLOW_STATUS_KEY,
@@ -48,6 +49,10 @@ import {
   type WaitForOutlineChangeResult,
 } from '../contracts/identity-flow';
 import { parseInputOrFail } from '../contracts/validation';
+
+/** One attempt to start a provider flow, and how many attempts (each may leave an INIT flow behind). */
+const START_FLOW_ATTEMPT_MS = 60_000;
+const START_FLOW_ATTEMPTS = 5;
 
 /** Extra time the poller gets past the deadline, for its last read and a heartbeat timeout. */
 const DEADLINE_GRACE_MS = 60_000;
@@ -275,9 +280,16 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
 export async function identityFlowStarterWorkflow(rawInput: StartIdentityFlowInput): Promise<StartedIdentityFlow> {
   const input = parseInputOrFail(startIdentityFlowInputSchema, rawInput, 'identity flow start input');
   const { startEsignFlow } = proxyActivities<IdentityFlowActivityContract>({
-    startToCloseTimeout: '1 minute',
+    startToCloseTimeout: START_FLOW_ATTEMPT_MS,
+    // Retries (and the platform's Retry-After) never outlast the flow's own deadline.
+    scheduleToCloseTimeout: scheduleToCloseMs({
+      maximumAttempts: START_FLOW_ATTEMPTS,
+      attemptTimeoutMs: START_FLOW_ATTEMPT_MS,
+      maximumIntervalMs: input.providerRetry.maxIntervalMs,
+      deadlineMs: input.deadlineMs,
+    }),
     // Each retry may leave one more INIT flow at the provider (never billed); bounded on purpose.
-    retry: { ...retryPolicy(input.providerRetry), maximumAttempts: 5 },
+    retry: { ...retryPolicy(input.providerRetry), maximumAttempts: START_FLOW_ATTEMPTS },
   });
   let started;
   try {
