@@ -73,9 +73,23 @@ export const phoneCheckRetrySchema = z.strictObject({
   maximumAttempts: z.number().int().min(1).max(50).default(8),
 });
 
+/**
+ * What to do after a gateway call that got no answer within PROVIDER_TIMEOUT_MS. Such a call may
+ * still have been answered, and billed, at the gateway, so asking again may pay twice:
+ *
+ * - `retry` (the default): ask again, with the retry policy's backoff, up to `retry.maximumAttempts`
+ *   unanswered calls. The caller gets an answer; the result's `unansweredCalls` tells billing
+ *   reconciliation how many calls may have been charged without one.
+ * - `fail`: end the check with `PhoneGatewayUnanswered` after the first unanswered call; the
+ *   caller decides (a start with the same request id is allowed after a failure).
+ */
+export const UNANSWERED_CALL_POLICIES = ['retry', 'fail'] as const;
+export type UnansweredCallPolicy = (typeof UNANSWERED_CALL_POLICIES)[number];
+
 export const phoneCheckInputSchema = z.strictObject({
   ...phoneFactorsSchema.shape,
   retry: phoneCheckRetrySchema.prefault({}),
+  unansweredCall: z.enum(UNANSWERED_CALL_POLICIES).default('retry'),
 });
 
 export type PhoneFactors = z.output<typeof phoneFactorsSchema>;
@@ -131,8 +145,23 @@ export type PhoneCheckResult =
   | Answer<'DAILY_LIMIT', -12, false>
   | Answer<'UNSUPPORTED_NUMBER', -13, false>;
 
+/** What the workflow returns: the gateway's answer and how many calls before it went unanswered. */
+export type PhoneCheckWorkflowResult = PhoneCheckResult & {
+  /**
+   * Gateway calls of this check that got no answer within PROVIDER_TIMEOUT_MS (each may have been
+   * billed). Absent only for checks started before this was recorded.
+   */
+  unansweredCalls?: number;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Failures (the ApplicationFailure types the activity throws)
+
+/**
+ * The workflow's own failure when the unanswered-call policy stops the check: `fail` after one
+ * unanswered call, or `retry` after `retry.maximumAttempts` of them. Details: `{ unansweredCalls }`.
+ */
+export const PHONE_CHECK_UNANSWERED_FAILURE = 'PhoneGatewayUnanswered';
 
 export const PHONE_GATEWAY_FAILURE = {
   /** Result -11: the verification centre is busy. Retried with backoff. */

@@ -2,12 +2,26 @@
  * The phone three-factor check: validate, make one gateway call (retried only while the gateway
  * has not given a final answer), record the outcome as a search attribute, return the result.
  *
+ * A call that got no answer within PROVIDER_TIMEOUT_MS may have been billed, so asking again is
+ * the caller's choice (`unansweredCall`: `retry` or `fail`) and the result counts such calls.
+ *
  * The input holds personal data; it stays in this workflow's history (until payloads are
  * encrypted) and is never logged, put in the workflow id or in a search attribute.
  */
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { PhoneCheckActivities } from '../activities';
 import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  patched,
+  proxyActivities,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PhoneCheckActivities } from '../activities';
+import { scheduleToCloseMs } from '../contracts/activity-budget';
+import {
+  PHONE_CHECK_UNANSWERED_FAILURE,
   PHONE_GATEWAY_FAILURE,
   PHONE_GATEWAY_RETRYABLE_FAILURES,
   PhoneCheckOutcomeKey,
@@ -16,12 +30,19 @@ import {
   type PhoneCheckInput,
   type PhoneCheckOutcomeAttribute,
   type PhoneCheckParsedInput,
-  type PhoneCheckResult,
+  type PhoneCheckRetry,
+  type PhoneCheckWorkflowResult,
 } from '../contracts/phone-check';
 import { INVALID_INPUT_FAILURE, parseInputOrFail } from '../contracts/validation';
 
 /** Longer than any sensible PROVIDER_TIMEOUT_MS, so the client's own timeout is what normally fires. */
-const CALL_TIMEOUT = '30 seconds';
+const CALL_TIMEOUT_MS = 30_000;
+
+/**
+ * Checks started with this patch surface an unanswered call to the workflow (instead of Temporal
+ * retrying it inside the activity), apply the caller's policy and count such calls.
+ */
+export const UNANSWERED_CALL_PATCH = 'phone-check-unanswered-call-policy';
 
 /** Every failure type that must end the check at once (the activity marks them too; this is the backstop). */
 const NON_RETRYABLE_TYPES = [
@@ -43,28 +64,77 @@ function parseOrReject(input: PhoneCheckInput): PhoneCheckParsedInput {
   }
 }
 
-export async function phoneCheckWorkflow(input: PhoneCheckInput): Promise<PhoneCheckResult> {
-  const { retry, ...factors } = parseOrReject(input);
+function isUnanswered(error: unknown): boolean {
+  return (
+    error instanceof ActivityFailure &&
+    error.cause instanceof ApplicationFailure &&
+    error.cause.type === PHONE_GATEWAY_FAILURE.timeout
+  );
+}
+
+/** The retry policy's backoff before the n-th repeat of an unanswered call (n from 1). */
+function backoffMs(retry: PhoneCheckRetry, n: number): number {
+  return Math.min(retry.initialIntervalMs * 2 ** (n - 1), Math.max(retry.maximumIntervalMs, retry.initialIntervalMs));
+}
+
+export async function phoneCheckWorkflow(input: PhoneCheckInput): Promise<PhoneCheckWorkflowResult> {
+  const { retry, unansweredCall, ...factors } = parseOrReject(input);
+  const withPolicy = patched(UNANSWERED_CALL_PATCH);
 
   const { checkPhoneThreeFactors } = proxyActivities<PhoneCheckActivities>({
     // The worker rate-limits this queue to the gateway's allowed rate.
     taskQueue: phoneGatewayTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: CALL_TIMEOUT,
+    startToCloseTimeout: CALL_TIMEOUT_MS,
+    ...(withPolicy
+      ? {
+          // Bounds every attempt and wait, including a gateway's Retry-After (temporalio/temporal#6063).
+          scheduleToCloseTimeout: scheduleToCloseMs({
+            maximumAttempts: retry.maximumAttempts,
+            attemptTimeoutMs: CALL_TIMEOUT_MS,
+            maximumIntervalMs: retry.maximumIntervalMs,
+          }),
+        }
+      : {}),
     retry: {
       initialInterval: retry.initialIntervalMs,
       maximumInterval: Math.max(retry.maximumIntervalMs, retry.initialIntervalMs),
       backoffCoefficient: 2,
       maximumAttempts: retry.maximumAttempts,
-      nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+      // With the policy, an unanswered call comes back here to be counted and decided on.
+      nonRetryableErrorTypes: withPolicy
+        ? [...NON_RETRYABLE_TYPES, PHONE_GATEWAY_FAILURE.timeout]
+        : NON_RETRYABLE_TYPES,
     },
   });
 
-  try {
-    const result = await checkPhoneThreeFactors(factors);
-    recordOutcome(result.outcome);
-    return result;
-  } catch (error) {
-    recordOutcome('FAILED');
-    throw error;
+  let unansweredCalls = 0;
+  for (;;) {
+    try {
+      const result = await checkPhoneThreeFactors(factors);
+      recordOutcome(result.outcome);
+      return withPolicy ? { ...result, unansweredCalls } : result;
+    } catch (error) {
+      if (withPolicy && isUnanswered(error)) {
+        unansweredCalls += 1;
+        if (unansweredCall === 'retry' && unansweredCalls < retry.maximumAttempts) {
+          await sleep(backoffMs(retry, unansweredCalls));
+          continue;
+        }
+        recordOutcome('FAILED');
+        throw ApplicationFailure.create({
+          type: PHONE_CHECK_UNANSWERED_FAILURE,
+          message:
+            `the phone gateway did not answer ${unansweredCalls} call(s) (unanswered-call policy: ${unansweredCall}); ` +
+            'each may have been billed',
+          nonRetryable: true,
+          details: [{ unansweredCalls }],
+          cause: error instanceof Error ? error : undefined,
+        });
+      }
+      // Billing reconciliation needs the count even when the check ends another way.
+      if (unansweredCalls > 0) log.warn('phone check failed after unanswered gateway calls', { unansweredCalls });
+      recordOutcome('FAILED');
+      throw error;
+    }
   }
 }

@@ -84,6 +84,15 @@ async function counters(): Promise<{ calls: number; billed: number }> {
   return { calls: all[CALLS] ?? 0, billed: all.billedCalls ?? 0 };
 }
 
+/** Waits for abandoned calls to be answered (and billed) late, so they cannot leak into the next test. */
+async function lateBilling(billed: number): Promise<{ calls: number; billed: number }> {
+  const deadline = Date.now() + CLIENT_TIMEOUT_MS * 10;
+  while ((await counters()).billed < billed && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return counters();
+}
+
 describe('final answers', () => {
   it.each([
     ['00', 'VERIFIED', 0, true, undefined],
@@ -102,7 +111,7 @@ describe('final answers', () => {
       const result = await handle.result();
 
       const { requestId, traceNo, description, ...rest } = result;
-      expect(rest).toEqual({ ...expected, isp: '移动', carrier: 'CHINA_MOBILE' });
+      expect(rest).toEqual({ ...expected, isp: '移动', carrier: 'CHINA_MOBILE', unansweredCalls: 0 });
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect(traceNo).toMatch(/^\d{19}$/);
       expect(description).not.toBe('');
@@ -186,6 +195,49 @@ describe('transient failures are retried, final ones are not', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(await counters()).toEqual({ calls: 2, billed: 2 });
+    // The default policy retried, and the result says one call may have been billed without an answer.
+    expect(result.unansweredCalls).toBe(1);
+  });
+
+  it('unanswered-call policy "fail": one unanswered call ends the check, counted, never asked again', async () => {
+    await gateway.injectFault({ route: ROUTE, kind: 'delay', delayMs: CLIENT_TIMEOUT_MS * 3 });
+    const handle = await start({ ...factors('00'), unansweredCall: 'fail' });
+    const { activity, failure } = await failureOf(handle);
+
+    expect(activity).toBe(false);
+    expect(failure.type).toBe('PhoneGatewayUnanswered');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.details).toEqual([{ unansweredCalls: 1 }]);
+    expect(failure.message).not.toContain('13812345600');
+    expect(await outcomeAttribute(handle)).toBe('FAILED');
+    // The abandoned call is still answered and billed at the gateway: the count is what finds it.
+    expect(await lateBilling(1)).toEqual({ calls: 1, billed: 1 });
+  });
+
+  it('unanswered-call policy "retry" stops after retry.maximumAttempts unanswered calls', async () => {
+    await gateway.injectFault({ route: ROUTE, kind: 'delay', delayMs: CLIENT_TIMEOUT_MS * 3, times: 2 });
+    const handle = await start({ ...factors('00'), retry: { ...FAST_RETRY, maximumAttempts: 2 } });
+    const { failure } = await failureOf(handle);
+
+    expect(failure.type).toBe('PhoneGatewayUnanswered');
+    expect(failure.details).toEqual([{ unansweredCalls: 2 }]);
+    expect(await lateBilling(2)).toEqual({ calls: 2, billed: 2 });
+  });
+
+  it('a check with no unanswered call says so', async () => {
+    const result = await (await start(factors('00'))).result();
+    expect(result).toMatchObject({ outcome: 'VERIFIED', unansweredCalls: 0 });
+  });
+
+  it('an impossible birth date in the resident ID is refused as idCard before any call', async () => {
+    const handle = await start({ ...factors('00'), idCard: '110101199013010012' });
+    const { activity, failure } = await failureOf(handle);
+
+    expect(activity).toBe(false);
+    expect(failure.type).toBe('InvalidInput');
+    expect(failure.message).toContain('idCard has an impossible birth date');
+    expect(failure.message).not.toContain('110101199013010012');
+    expect((await counters()).calls).toBe(0);
   });
 
   it('a 429 waits for Retry-After (not the shorter backoff), then verified', async () => {

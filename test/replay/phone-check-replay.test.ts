@@ -1,0 +1,81 @@
+/**
+ * Replays the phone check histories recorded with the released workflow code
+ * (test/histories/phone-check/*.json, written by phone-check-histories.test.ts) against the
+ * current code: the unanswered-call policy is behind `patched()`, so checks already in flight
+ * keep their command sequence. No server is needed.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+
+const HISTORIES_DIR = join(__dirname, '..', 'histories', 'phone-check');
+
+interface JsonEvent {
+  eventType?: string;
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
+}
+
+function recordedJson(): Array<{ workflowId: string; history: { events: JsonEvent[] } }> {
+  return readdirSync(HISTORIES_DIR)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => ({
+      workflowId: file.replace(/\.json$/, ''),
+      history: JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as { events: JsonEvent[] },
+    }));
+}
+
+let options: ReplayWorkerOptions;
+
+beforeAll(async () => {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Installed already by another test file in this jest worker.
+  }
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+  options = { workflowBundle: { code } };
+});
+
+it("has the released code's histories, including a timeout retried inside the activity", () => {
+  expect(recordedJson().map((entry) => entry.workflowId)).toEqual([
+    'auth-rejected',
+    'timeout-then-verified',
+    'unavailable-then-mismatch',
+    'verified',
+  ]);
+  // Recorded before the patch: no marker in any of them.
+  for (const { history } of recordedJson()) {
+    expect(history.events.map((event) => event.eventType)).not.toContain('EVENT_TYPE_MARKER_RECORDED');
+  }
+});
+
+it('replays every recorded history with the current workflow code', async () => {
+  const failures: string[] = [];
+  let replayed = 0;
+  const histories = recordedJson().map(({ workflowId, history }) => ({
+    workflowId,
+    history: historyFromJSON(history),
+  }));
+  for await (const result of Worker.runReplayHistories(options, histories)) {
+    replayed += 1;
+    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
+  }
+  expect(failures).toEqual([]);
+  expect(replayed).toBe(histories.length);
+});
+
+it('detects a history the code no longer matches (the check can fail)', async () => {
+  const entry = recordedJson().find((candidate) => candidate.workflowId === 'verified')!;
+  const altered = structuredClone(entry.history);
+  const scheduled = altered.events.find((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
+  scheduled!.activityTaskScheduledEventAttributes!.activityType!.name = 'checkPhoneBeforeRename';
+  await expect(Worker.runReplayHistory(options, historyFromJSON(altered), entry.workflowId)).rejects.toBeInstanceOf(
+    DeterminismViolationError,
+  );
+});
