@@ -4,6 +4,7 @@ export { EsignError, ESIGN_BUSINESS_CODES, type EsignErrorKind } from './errors'
 export {
   contentMd5,
   signedResource,
+  canonicalQuery,
   stringToSign,
   signString,
   ESIGN_ACCEPT,

@@ -29,17 +29,43 @@ export function contentMd5(body: string | Buffer): string {
   return createHash('md5').update(body).digest('base64');
 }
 
-/** The path followed by its query parameters sorted by name (`path?a=1&b=2`); values are not encoded. */
-export function signedResource(path: string, query: QueryParams = {}): string {
-  const pairs = Object.keys(query)
-    .sort()
+/**
+ * The query part of the string to sign (the platform's "sorted by name" rule, README §4.2:
+ * `path?a=1&b=2`), as its signature documentation spells it out:
+ *
+ * - parameters sorted by name in character-code order (`Z` before `a`; a name before its
+ *   extensions, `a` before `ab`); the platform's Java demo sorts ignoring case, which differs only
+ *   for names that differ in case, and the documentation wins;
+ * - `name=value`, joined with `&`; values exactly as given, never URL-encoded (the request line
+ *   carries them encoded, the signature does not);
+ * - an empty value is the bare `name`, without `=` (the demo writes `name=`; the documentation
+ *   wins again);
+ * - a repeated name keeps its values in the order given; an `undefined` value is left out;
+ * - no parameters: the empty string (so the resource is the bare path).
+ *
+ * Returns the text after `?`, or '' when nothing remains.
+ */
+export function canonicalQuery(query: QueryParams = {}): string {
+  return Object.keys(query)
+    .sort(byCharacterCode)
     .flatMap((name) => {
       const value = query[name];
       if (value === undefined) return [];
       const values = typeof value === 'string' ? [value] : value;
       return values.map((item) => (item === '' ? name : `${name}=${item}`));
-    });
-  return pairs.length ? `${path}?${pairs.join('&')}` : path;
+    })
+    .join('&');
+}
+
+/** Plain UTF-16 code unit order, spelled out: `localeCompare` would fold case. */
+function byCharacterCode(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The path followed by its canonical query (`path?a=1&b=2`), or the bare path without one. */
+export function signedResource(path: string, query: QueryParams = {}): string {
+  const canonical = canonicalQuery(query);
+  return canonical ? `${path}?${canonical}` : path;
 }
 
 export interface StringToSignParts {
