@@ -23,16 +23,23 @@ function issuesOf(input: unknown): string {
 }
 
 describe('input', () => {
-  it('normalises the ID check character and trims the name, with default retry bounds', () => {
+  it('normalises the ID check character and trims the name, with default retry bounds and unanswered-call policy', () => {
     expect(phoneCheckInputSchema.parse({ ...valid, idCard: '11010519491231002x', name: ' 张三 ' })).toEqual({
       ...valid,
       retry: { initialIntervalMs: 1_000, maximumIntervalMs: 60_000, maximumAttempts: 8 },
+      unansweredCall: 'retry',
     });
+  });
+
+  it('takes "fail" as the unanswered-call policy and refuses anything else, naming the field', () => {
+    expect(phoneCheckInputSchema.parse({ ...valid, unansweredCall: 'fail' }).unansweredCall).toBe('fail');
+    expect(issuesOf({ ...valid, unansweredCall: 'sometimes' })).toMatch(/unansweredCall/);
   });
 
   it.each([
     ['phone', { ...valid, phone: '12812345678' }, /phone must be a mainland mobile number/],
     ['idCard', { ...valid, idCard: '110105194912310021' }, /idCard has a wrong check character \(GB 11643\)/],
+    ['idCard', { ...valid, idCard: '110101199013010012' }, /idCard has an impossible birth date in positions 7-14/],
     ['name', { ...valid, name: '   ' }, /name must not be empty/],
     ['retry.maximumAttempts', { ...valid, retry: { maximumAttempts: 0 } }, /retry\.maximumAttempts/],
   ])('names %s and why, without echoing the value', (_field, input, expected) => {
