@@ -16,7 +16,7 @@ import {
   phoneCheckWorkflowId,
   type PhoneCheckInput,
   type PhoneCheckOutcomeAttribute,
-  type PhoneCheckResult,
+  type PhoneCheckWorkflowResult,
 } from '../contracts/phone-check';
 import { parseInput } from '../contracts/validation';
 import type { phoneCheckWorkflow } from '../workflows/phone-check';
@@ -39,7 +39,7 @@ export interface PhoneCheckRun {
   workflowId: string;
   /** False when an earlier request with the same id had already started (or finished) the check. */
   started: boolean;
-  result: PhoneCheckResult;
+  result: PhoneCheckWorkflowResult;
 }
 
 export interface PhoneCheckListFilter {
@@ -88,7 +88,7 @@ export class PhoneChecks {
   }
 
   /** The result of the check made under this request id; throws `FlowFailedError` when it failed. */
-  async result(requestId: string): Promise<PhoneCheckResult> {
+  async result(requestId: string): Promise<PhoneCheckWorkflowResult> {
     const workflowId = phoneCheckWorkflowId(requestId);
     return withKycErrors(this.context, { workflowId, operation: 'phone check result' }, () =>
       this.handle(workflowId).result(),

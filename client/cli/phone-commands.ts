@@ -17,6 +17,7 @@ interface CheckOptions {
   maxAttempts?: number;
   retryInterval?: number;
   maxRetryInterval?: number;
+  unansweredCall?: string;
 }
 
 function checkInput(context: CliContext, options: CheckOptions): Record<string, unknown> {
@@ -31,6 +32,7 @@ function checkInput(context: CliContext, options: CheckOptions): Record<string, 
     ...(options.phone === undefined ? {} : { phone: options.phone }),
     ...(options.idCard === undefined ? {} : { idCard: options.idCard }),
     ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.unansweredCall === undefined ? {} : { unansweredCall: options.unansweredCall }),
     retry,
   };
 }
@@ -51,6 +53,12 @@ export function phoneCommand(session: CliSession): Command {
     .option('--max-attempts <n>', 'gateway attempts while it is busy or unreachable', parseCount)
     .option('--retry-interval <duration>', 'first wait between attempts, e.g. 1s', parseDuration)
     .option('--max-retry-interval <duration>', 'longest wait between attempts, e.g. 60s', parseDuration)
+    .addOption(
+      new Option(
+        '--unanswered-call <policy>',
+        'after a gateway call that got no answer (it may have been billed): call again, or fail',
+      ).choices(['retry', 'fail']),
+    )
     .addHelpText(
       'after',
       '\nThe factors are personal data: prefer --input-file - (standard input) so they stay off the command line.',

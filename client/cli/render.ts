@@ -10,7 +10,7 @@ import {
   type SubmitTokenResult,
 } from '../../contracts/device-approval';
 import type { IdentityFlowResult, IdentityFlowView, StartedIdentityFlow } from '../../contracts/identity-flow';
-import type { PhoneCheckResult } from '../../contracts/phone-check';
+import type { PhoneCheckWorkflowResult } from '../../contracts/phone-check';
 import type { DeviceApprovalListItem } from '../device-approval';
 import type { IdentityFlowListItem } from '../identity-flow';
 import type { PhoneCheckListItem } from '../phone-check';
@@ -204,7 +204,7 @@ export function renderIdentityList(items: IdentityFlowListItem[], now = Date.now
 // ---------------------------------------------------------------------------------------------
 // Phone check
 
-export function renderPhoneResult(workflowId: string, started: boolean, result: PhoneCheckResult): string {
+export function renderPhoneResult(workflowId: string, started: boolean, result: PhoneCheckWorkflowResult): string {
   return [
     `Phone check ${workflowId}${started ? '' : ' (answer from the earlier request)'}`,
     fields([
@@ -212,6 +212,8 @@ export function renderPhoneResult(workflowId: string, started: boolean, result: 
       ['factor', 'factor' in result ? result.factor : undefined],
       ['result code', String(result.resultCode)],
       ['billed', result.billed ? 'yes' : 'no'],
+      // Calls that got no answer may have been billed too: shown for billing reconciliation.
+      ['unanswered calls', result.unansweredCalls ? String(result.unansweredCalls) : undefined],
       ['carrier', result.carrier],
       ['trace no', result.traceNo || undefined],
       ['gateway id', result.requestId || undefined],

@@ -188,6 +188,13 @@ describe('input validation happens before connecting', () => {
     expect(stderr).not.toContain('110105194912310021');
   });
 
+  it('offers only the two unanswered-call policies, before connecting', async () => {
+    const { code, stderr } = await run(['phone', 'check', '--request-id', 'r1', '--unanswered-call', 'maybe']);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain("'maybe' is invalid");
+    expect(stderr).toMatch(/retry, fail/);
+  });
+
   it('refuses an identity request id shaped like a document number', async () => {
     const { code, stderr } = await run(['identity', 'start', '--context-id', '11010519491231002X']);
     expect(code).toBe(EXIT.invalidInput);
