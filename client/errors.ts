@@ -116,3 +116,21 @@ export class ResultUnreadableError extends KycClientError {
     return new ResultUnreadableError(this.workflowId, operation, true, this.detail);
   }
 }
+
+/**
+ * The namespace is missing, or lacks one of the project's search attributes: starts are refused
+ * and lists find nothing. The message names what is missing and the commands that create it.
+ */
+export class NamespaceNotSetUpError extends KycClientError {
+  override readonly name = 'NamespaceNotSetUpError';
+  readonly kind = 'connection';
+  constructor(
+    readonly namespace: string,
+    /** The namespace itself is missing (then every search attribute is too). */
+    readonly namespaceMissing: boolean,
+    readonly missingSearchAttributes: string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}

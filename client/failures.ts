@@ -14,12 +14,14 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, NamespaceNotFoundError, TemporalFailure, ValueError } from '@temporalio/common';
 import { ENCRYPTED_ENCODING, PayloadDecryptionError } from '../common/payload-codec';
+import { checkNamespaceSetup } from '../common/namespace-setup';
 import type { KycContext } from './context';
 import {
   AlreadyFinishedError,
   FlowFailedError,
   FlowNotFoundError,
   KycClientError,
+  NamespaceNotSetUpError,
   ResultUnreadableError,
   TemporalConnectionError,
   UpdateRefusedError,
@@ -139,5 +141,25 @@ export async function withKycErrors<T>(context: KycContext, at: FailureContext, 
     return await call();
   } catch (error) {
     throw await asKycError(context, error, at);
+  }
+}
+
+/**
+ * Asked after a refused start or an empty list: is the namespace missing, or one of the project's
+ * search attributes? Resolves the error that says so, or `undefined` when the setup is complete or
+ * the check itself cannot be made (the caller then keeps its own result).
+ */
+export async function namespaceSetupError(context: KycContext): Promise<NamespaceNotSetUpError | undefined> {
+  try {
+    const problem = await checkNamespaceSetup(context.client.connection, context.config.namespace);
+    if (!problem) return undefined;
+    return new NamespaceNotSetUpError(
+      problem.namespace,
+      problem.namespaceMissing,
+      problem.missingSearchAttributes,
+      problem.message,
+    );
+  } catch {
+    return undefined;
   }
 }

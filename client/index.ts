@@ -13,6 +13,7 @@ export {
   FlowFailedError,
   FlowNotFoundError,
   KycClientError,
+  NamespaceNotSetUpError,
   ResultUnreadableError,
   TemporalConnectionError,
   UpdateRefusedError,

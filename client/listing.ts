@@ -1,7 +1,7 @@
 /** One visibility list call, bounded, as plain records the CLI and callers can print or serialise. */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { KycContext } from './context';
-import { withKycErrors } from './failures';
+import { namespaceSetupError, withKycErrors } from './failures';
 
 export const DEFAULT_LIST_LIMIT = 50;
 
@@ -21,18 +21,28 @@ export async function listExecutions(
 ): Promise<Array<{ execution: ListedExecution; info: WorkflowExecutionInfo }>> {
   return withKycErrors(context, { workflowId: '(list)', operation: 'list' }, async () => {
     const found: Array<{ execution: ListedExecution; info: WorkflowExecutionInfo }> = [];
-    for await (const info of context.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
-      found.push({
-        info,
-        execution: {
-          workflowId: info.workflowId,
-          runId: info.runId,
-          execution: info.status.name,
-          startTime: info.startTime,
-          ...(info.closeTime ? { closeTime: info.closeTime } : {}),
-        },
-      });
-      if (found.length >= limit) break;
+    const listed = context.client.workflow.list({ query, pageSize: Math.min(limit, 1000) });
+    try {
+      for await (const info of listed) {
+        found.push({
+          info,
+          execution: {
+            workflowId: info.workflowId,
+            runId: info.runId,
+            execution: info.status.name,
+            startTime: info.startTime,
+            ...(info.closeTime ? { closeTime: info.closeTime } : {}),
+          },
+        });
+        if (found.length >= limit) break;
+      }
+    } catch (error) {
+      throw (await namespaceSetupError(context)) ?? error;
+    }
+    // A query on a search attribute the namespace lacks may find nothing rather than fail: check.
+    if (found.length === 0) {
+      const setupError = await namespaceSetupError(context);
+      if (setupError) throw setupError;
     }
     return found;
   });

@@ -5,7 +5,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { KycContext } from './context';
-import { withKycErrors } from './failures';
+import { namespaceSetupError, withKycErrors } from './failures';
 
 export interface StartOutcome {
   workflowId: string;
@@ -38,7 +38,8 @@ export function startOrAttach(
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         return { workflowId, started: false, finished: (await statusBefore(context, workflowId)) ?? before };
       }
-      throw error;
+      // The server's own answer for a missing search attribute is a bare "Failed to start Workflow".
+      throw (await namespaceSetupError(context)) ?? error;
     }
     return { workflowId, started: before !== 'RUNNING' };
   });

@@ -1,6 +1,7 @@
 /**
- * The demo orchestrator: dev server (persistent, UI on) + simulators + worker process, then each
- * flow's demo step against them. Everything listens on loopback only.
+ * The demo orchestrator: dev server (persistent, UI on; or the server TEMPORAL_ADDRESS names) +
+ * simulators + worker process, then each flow's demo step against them. Everything listens on
+ * loopback only.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { startCodecServer } from '../common/codec-server';
 import { loadPayloadEncryptionConfig } from '../common/config';
 import { writeLocalSettings } from '../common/local-profile';
 import { createDataConverter } from '../common/data-converter';
+import { ensureNamespaceSetup } from '../common/namespace-setup';
 import { AesGcmPayloadCodec } from '../common/payload-codec';
 import { startAllSimulators, DEFAULT_SIMULATOR_PORTS, type SimulatorPorts } from '../simulators/main';
 import { runDeviceApprovalDemo } from './demo/device-approval';
@@ -89,21 +91,45 @@ async function main(): Promise<void> {
     });
     cleanups.push(() => codecServer.close());
 
-    say('Starting the Temporal dev server (state kept in ' + join(options.dataDir, 'temporal') + ')...');
-    const server: DevServer = await startDevServer({
-      cliPath: process.env.TEMPORAL_CLI || resolveTemporalCli(),
-      dbFile: join(options.dataDir, 'temporal', 'dev.db'),
-      port: ports.temporal,
-      uiPort: ports.ui,
-      uiCodecEndpoint: codecServer.url,
-      logFile: join(logDir, 'temporal.log'),
-    });
-    cleanups.push(() => server.stop());
-    const uiUrl = server.uiUrl!;
+    // TEMPORAL_ADDRESS names a server already running (cluster mode, compose, a team's cluster):
+    // the demo uses it and starts no dev server; its namespace is set up when something is missing.
+    const external = process.env.TEMPORAL_ADDRESS;
+    let temporalAddress: string;
+    let namespace: string;
+    let uiUrl: string | undefined;
+    if (external) {
+      namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+      say(`Using the Temporal server at ${external} (TEMPORAL_ADDRESS), namespace ${namespace}...`);
+      const setupConnection = await Connection.connect({ address: external });
+      try {
+        const setup = await ensureNamespaceSetup(setupConnection, namespace);
+        if (setup.createdNamespace) say(`  created the namespace ${namespace}`);
+        if (setup.addedSearchAttributes.length)
+          say(`  added the search attributes ${setup.addedSearchAttributes.join(', ')}`);
+      } finally {
+        await setupConnection.close();
+      }
+      temporalAddress = external;
+      uiUrl = process.env.TEMPORAL_UI_URL || undefined;
+    } else {
+      say('Starting the Temporal dev server (state kept in ' + join(options.dataDir, 'temporal') + ')...');
+      const server: DevServer = await startDevServer({
+        cliPath: process.env.TEMPORAL_CLI || resolveTemporalCli(),
+        dbFile: join(options.dataDir, 'temporal', 'dev.db'),
+        port: ports.temporal,
+        uiPort: ports.ui,
+        uiCodecEndpoint: codecServer.url,
+        logFile: join(logDir, 'temporal.log'),
+      });
+      cleanups.push(() => server.stop());
+      temporalAddress = server.address;
+      namespace = server.namespace;
+      uiUrl = server.uiUrl;
+    }
     // The `kyc` CLI of this checkout (and `temporal` with TEMPORAL_CONFIG_FILE) find the stack here.
     const local = writeLocalSettings(options.dataDir, {
-      address: server.address,
-      namespace: server.namespace,
+      address: temporalAddress,
+      namespace,
       codecEndpoint: codecServer.url,
       payloadKeys: credentials.payloadKeys,
     });
@@ -118,7 +144,8 @@ async function main(): Promise<void> {
     const worker = await startWorkerProcess({
       env: {
         ...process.env,
-        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_ADDRESS: temporalAddress,
+        TEMPORAL_NAMESPACE: namespace,
         KYC_TASK_QUEUE: taskQueue,
         CALLBACK_LISTEN_PORT: String(ports.callbacks),
         ESIGN_NOTIFY_URL: callbackUrl,
@@ -128,25 +155,29 @@ async function main(): Promise<void> {
     });
     cleanups.push(() => worker.kill('SIGTERM'));
 
-    const connection = await Connection.connect({ address: server.address });
+    const connection = await Connection.connect({ address: temporalAddress });
     cleanups.push(() => connection.close());
     const client = new Client({
       connection,
-      namespace: server.namespace,
+      namespace,
       dataConverter: createDataConverter(encryption),
     });
     const context: DemoContext = {
       client,
       taskQueue,
-      namespace: server.namespace,
+      namespace,
       uiUrl,
       controls: simulators.controls,
       say: (line) => say(`  ${line}`),
       workflowLink: (workflowId) =>
-        `${uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(workflowId)}`,
+        uiUrl
+          ? `${uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`
+          : `${workflowId} (temporal workflow describe --address ${temporalAddress} --namespace ${namespace} -w ${workflowId})`,
     };
 
-    say(`\nTemporal UI: ${uiUrl}/namespaces/${server.namespace}/workflows`);
+    say(
+      uiUrl ? `\nTemporal UI: ${uiUrl}/namespaces/${namespace}/workflows` : `\nTemporal at ${temporalAddress} (no UI)`,
+    );
     say(`Payloads are encrypted; codec server: ${codecServer.url} (temporal --codec-endpoint ${codecServer.url})`);
     say(`Connection profile: ${local.profileFile}, payload key: ${local.payloadKeysFile}`);
     say(`  npx kyc … in this checkout reads both; for temporal: export TEMPORAL_CONFIG_FILE=${local.profileFile}\n`);
@@ -166,7 +197,9 @@ async function main(): Promise<void> {
     say(`All demo flows finished. Logs: ${logDir}`);
 
     if (!options.once) {
-      say(`The stack stays up: Temporal UI ${uiUrl}, Temporal at ${server.address}. Press Ctrl-C to stop.`);
+      say(
+        `The stack stays up: Temporal UI ${uiUrl ?? '(none)'}, Temporal at ${temporalAddress}. Press Ctrl-C to stop.`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());

@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../common/config';
 import { createDataConverter } from '../common/data-converter';
+import { NamespaceSetupError, checkNamespaceSetup } from '../common/namespace-setup';
 import { startCallbackReceiver } from './callback-receiver';
 import { createWorkers } from './workers';
 
@@ -26,6 +27,13 @@ async function main(): Promise<void> {
   const dataConverter = createDataConverter(config.payloadEncryption);
 
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  // Without the namespace or a search attribute every start would fail with a bare "Failed to
+  // start Workflow": say at once what is missing and how to create it.
+  const problem = await checkNamespaceSetup(connection, config.temporal.namespace);
+  if (problem) {
+    await connection.close();
+    throw new NamespaceSetupError(problem);
+  }
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter });
   // A failure here ends the process (main's catch): there is nothing to drain yet.
@@ -49,7 +57,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof NamespaceSetupError) {
     console.error(error.message);
     process.exit(2);
   }

@@ -6,11 +6,11 @@ export interface DemoContext {
   client: Client;
   taskQueue: string;
   namespace: string;
-  /** Base URL of the Temporal UI, e.g. http://127.0.0.1:8233 */
-  uiUrl: string;
+  /** Base URL of the Temporal UI, e.g. http://127.0.0.1:8233; none for an external server without TEMPORAL_UI_URL. */
+  uiUrl: string | undefined;
   controls: { bank: SimulatorControl; esign: SimulatorControl; phone: SimulatorControl };
   /** Prints one line of the demo's narration (never personal data). */
   say(line: string): void;
-  /** A link to one workflow run in the Temporal UI. */
+  /** A link to one workflow run in the Temporal UI (or the CLI command that shows it, without a UI). */
   workflowLink(workflowId: string): string;
 }

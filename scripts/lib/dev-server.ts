@@ -9,21 +9,12 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
+import { CLI_TYPE_NAMES } from '../../common/namespace-setup';
 import { ALL_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import { freePort } from './free-port';
 
-const CLI_TYPE_NAMES: Record<string, string> = {
-  TEXT: 'Text',
-  KEYWORD: 'Keyword',
-  INT: 'Int',
-  DOUBLE: 'Double',
-  BOOL: 'Bool',
-  DATETIME: 'Datetime',
-  KEYWORD_LIST: 'KeywordList',
-};
-
 export function searchAttributeFlags(keys: ReadonlyArray<SearchAttributePair['key']> = ALL_SEARCH_ATTRIBUTES): string[] {
-  return keys.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type] ?? key.type}`]);
+  return keys.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]);
 }
 
 export interface DevServerOptions {
@@ -56,7 +47,7 @@ export async function waitForServer(address: string, timeoutMs: number, isAlive:
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (!isAlive()) throw new Error(`the Temporal dev server exited before it answered on ${address}`);
+    if (!isAlive()) throw new Error(`the Temporal server exited before it answered on ${address}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
@@ -70,7 +61,7 @@ export async function waitForServer(address: string, timeoutMs: number, isAlive:
       await sleep(250);
     }
   }
-  throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${String(lastError)}`);
+  throw new Error(`the Temporal server did not answer on ${address} within ${timeoutMs} ms: ${String(lastError)}`);
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {

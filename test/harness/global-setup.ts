@@ -1,6 +1,6 @@
 /**
- * Starts one real Temporal dev server for the whole run (or uses TEMPORAL_ADDRESS when given),
- * registers the search attributes, and bundles the workflows once for every test worker.
+ * Starts one real Temporal dev server for the whole run (or uses TEMPORAL_ADDRESS when given: an
+ * external server or cluster, whose namespace and search attributes it then creates when missing), and bundles the workflows once for every test worker.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,11 +9,11 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startCodecServer, type CodecServer } from '../../common/codec-server';
 import { loadPayloadEncryptionConfig } from '../../common/config';
 import { FAILURE_CONVERTER_PATH } from '../../common/data-converter';
+import { ensureNamespaceSetup } from '../../common/namespace-setup';
 import { AesGcmPayloadCodec } from '../../common/payload-codec';
 import { createPayloadKeys } from '../../scripts/lib/dev-credentials';
 import { startDevServer, type DevServer } from '../../scripts/lib/dev-server';
 import { freePort } from '../../scripts/lib/free-port';
-import { registerSearchAttributes } from '../../scripts/lib/register-search-attributes';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli';
 import { TEST_OUTPUT_DIR, runDirectory, type HarnessInfo } from './harness-info';
 
@@ -44,7 +44,7 @@ export default async function globalSetup(): Promise<void> {
   if (temporalAddress) {
     const connection = await Connection.connect({ address: temporalAddress });
     try {
-      await registerSearchAttributes(connection, namespace);
+      await ensureNamespaceSetup(connection, namespace);
     } finally {
       await connection.close();
     }

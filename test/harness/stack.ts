@@ -41,6 +41,9 @@ export interface TestStackOptions {
   /** Overrides of the worker's environment (the simulators keep the generated credentials). */
   env?: Record<string, string>;
   taskQueue?: string;
+  /** Another server than the run's shared one (e.g. a cluster a test started), and its namespace. */
+  temporalAddress?: string;
+  namespace?: string;
 }
 
 export interface TestStack {
@@ -62,6 +65,8 @@ export interface TestStack {
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   installQuietRuntime();
   const info = harnessInfo();
+  const temporalAddress = options.temporalAddress ?? info.temporalAddress;
+  const namespace = options.namespace ?? info.namespace;
   const taskQueue = options.taskQueue ?? uniqueId('tq');
   const credentials = await createDevCredentials();
   const callbackPort = await freePort();
@@ -69,8 +74,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const simulators = await startAllSimulators({ credentials, defaultNotifyUrl: `${callbackUrl}${CALLBACK_PATH}` });
 
   const env: Record<string, string> = {
-    TEMPORAL_ADDRESS: info.temporalAddress,
-    TEMPORAL_NAMESPACE: info.namespace,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: namespace,
     KYC_TASK_QUEUE: taskQueue,
     KYC_LOG_LEVEL: 'WARN',
     CALLBACK_LISTEN_HOST: '127.0.0.1',
@@ -83,15 +88,15 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const config = loadConfig(env);
   const dataConverter = createDataConverter(config.payloadEncryption);
 
-  const clientConnection = await Connection.connect({ address: info.temporalAddress });
-  const client = new Client({ connection: clientConnection, namespace: info.namespace, dataConverter });
+  const clientConnection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace, dataConverter });
 
   let workers: Worker[] = [];
   let running: Promise<unknown> = Promise.resolve();
   let receiver: CallbackReceiver | undefined;
   let workerConnection: NativeConnection | undefined;
   if (options.workers !== false) {
-    workerConnection = await NativeConnection.connect({ address: info.temporalAddress });
+    workerConnection = await NativeConnection.connect({ address: temporalAddress });
     workers = await createWorkers({
       connection: workerConnection,
       config,

@@ -1,0 +1,419 @@
+/**
+ * Cluster mode: a real Temporal server v1.29.1 on PostgreSQL, on loopback only, started and
+ * stopped by the project (`npm run cluster`, and the cluster-mode integration test). The steps are
+ * the ones docker-compose.yml runs, with the same files:
+ *
+ * 1. PostgreSQL (the machine's, e.g. Debian's /usr/lib/postgresql/15) in `<dataDir>/postgres`;
+ *    initdb refuses to run as root, so as root it runs as an unprivileged OS user (`postgres`, or
+ *    `kyc-postgres`, created when neither exists).
+ * 2. deploy/temporal/setup-schema.sh: the `temporal` and `temporal_visibility` databases, created
+ *    and migrated with temporal-sql-tool and the schema files shipped in the server's Go module.
+ * 3. temporal-server with deploy/temporal/config/kyc.yaml (a template the server renders from the
+ *    environment) and deploy/temporal/dynamicconfig.yaml.
+ * 4. The namespace and the project's search attributes (common/namespace-setup.ts).
+ *
+ * The server and the schema tool are built once into the same cache as the Temporal CLI
+ * (scripts/go-tool.sh).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { ensureNamespaceSetup, type EnsureNamespaceResult } from '../../common/namespace-setup';
+import { waitForServer } from './dev-server';
+import { freePort } from './free-port';
+import { PROJECT_ROOT, resolveGoTool } from './temporal-cli';
+
+export const TEMPORAL_SERVER_VERSION = '1.29.1';
+export const DEPLOY_DIR = join(PROJECT_ROOT, 'deploy', 'temporal');
+/** The PostgreSQL role and password of the cluster (loopback only; compose uses the same). */
+const DB_USER = 'temporal';
+const DB_PASSWORD = 'temporal';
+
+export interface ClusterOptions {
+  /** PostgreSQL's data, the logs and the cluster's ports live here; kept across runs. */
+  dataDir: string;
+  namespace?: string;
+  /** The frontend's gRPC port (what TEMPORAL_ADDRESS names); a free one when omitted. */
+  frontendPort?: number;
+  /** PostgreSQL's port; a free one when omitted. */
+  postgresPort?: number;
+  /** Where progress lines go (default: nowhere). */
+  log?: (line: string) => void;
+  startTimeoutMs?: number;
+}
+
+export interface ClusterPorts {
+  frontend: number;
+  frontendHttp: number;
+  frontendMembership: number;
+  history: number;
+  historyMembership: number;
+  matching: number;
+  matchingMembership: number;
+  worker: number;
+  workerMembership: number;
+  metrics: number;
+  postgres: number;
+}
+
+export interface Cluster {
+  /** host:port of the frontend: TEMPORAL_ADDRESS for workers and clients. */
+  address: string;
+  namespace: string;
+  ports: ClusterPorts;
+  /** The server's Prometheus endpoint. */
+  metricsUrl: string;
+  logDir: string;
+  setup: EnsureNamespaceResult;
+  /** Stops the Temporal server (SIGTERM, then SIGKILL after 20 s) and leaves PostgreSQL running. */
+  stopServer(): Promise<void>;
+  /** Starts the Temporal server again on the same ports and database, and waits until it answers. */
+  startServer(): Promise<void>;
+  /** Stops the server, then PostgreSQL (fast shutdown: open transactions are rolled back). */
+  stop(): Promise<void>;
+}
+
+/** Where the PostgreSQL programs are: KYC_POSTGRES_BIN_DIR, the newest /usr/lib/postgresql/N/bin, or PATH. */
+export function postgresBinDir(): string {
+  const fromEnv = process.env.KYC_POSTGRES_BIN_DIR;
+  if (fromEnv) return fromEnv;
+  const debian = '/usr/lib/postgresql';
+  if (existsSync(debian)) {
+    const versions = readdirSync(debian)
+      .filter((name) => existsSync(join(debian, name, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions[0]) return join(debian, versions[0], 'bin');
+  }
+  try {
+    const initdb = execFileSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' }).trim();
+    if (initdb) return join(initdb, '..');
+  } catch {
+    // Not on PATH either: reported below.
+  }
+  throw new Error(
+    'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb and no initdb on PATH): ' +
+      'install it (Debian: apt-get install postgresql) or set KYC_POSTGRES_BIN_DIR',
+  );
+}
+
+/**
+ * The schema/postgresql/v12 folder of the server's Go module: TEMPORAL_SCHEMA_DIR, or the module
+ * cache (downloading the module when the server binary came from elsewhere).
+ */
+export function schemaDir(): string {
+  const fromEnv = process.env.TEMPORAL_SCHEMA_DIR;
+  if (fromEnv) return fromEnv;
+  const moduleDir = () =>
+    join(
+      execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim(),
+      `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`,
+      'schema',
+      'postgresql',
+      'v12',
+    );
+  let dir = moduleDir();
+  if (!existsSync(dir)) {
+    execFileSync('go', ['mod', 'download', `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`], { stdio: 'inherit' });
+    dir = moduleDir();
+  }
+  return dir;
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+function userExists(name: string): boolean {
+  try {
+    execFileSync('id', ['-u', name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The unprivileged user PostgreSQL runs as when we are root (initdb and postgres refuse root). */
+function postgresOsUser(log: (line: string) => void): string {
+  const wanted = process.env.KYC_POSTGRES_OS_USER;
+  if (wanted) return wanted;
+  if (userExists('postgres')) return 'postgres';
+  if (!userExists('kyc-postgres')) {
+    log('creating the system user kyc-postgres to run PostgreSQL (it refuses to run as root)');
+    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'kyc-postgres']);
+  }
+  return 'kyc-postgres';
+}
+
+function uidGid(user: string): { uid: number; gid: number } {
+  const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
+  return { uid, gid };
+}
+
+/** A free loopback port below 32768: Temporal stores membership ports in a smallint column. */
+async function freeLowPort(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free loopback port below 32768 was found');
+}
+
+async function choosePorts(options: ClusterOptions): Promise<ClusterPorts> {
+  const taken = new Set<number>();
+  return {
+    frontend: options.frontendPort ?? (await freePort()),
+    frontendHttp: await freePort(),
+    frontendMembership: await freeLowPort(taken),
+    history: await freePort(),
+    historyMembership: await freeLowPort(taken),
+    matching: await freePort(),
+    matchingMembership: await freeLowPort(taken),
+    worker: await freePort(),
+    workerMembership: await freeLowPort(taken),
+    metrics: await freePort(),
+    postgres: options.postgresPort ?? (await freePort()),
+  };
+}
+
+/** Runs a command to completion, its output appended to `logFile`; rejects with the log's tail. */
+function run(command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      out.end(() => {
+        if (code === 0) return resolve();
+        reject(new Error(`${command} ${args.join(' ')} exited with ${code}; the end of ${logFile}:\n${tail(logFile)}`));
+      });
+    });
+  });
+}
+
+function tail(file: string, lines = 25): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+class Postgres {
+  private readonly bin = postgresBinDir();
+  private readonly user: string | undefined;
+  readonly dataDir: string;
+
+  constructor(
+    private readonly baseDir: string,
+    private readonly port: number,
+    private readonly logFile: string,
+    log: (line: string) => void,
+  ) {
+    this.dataDir = join(baseDir, 'postgres');
+    this.user = isRoot() ? postgresOsUser(log) : undefined;
+  }
+
+  /** The command line, through runuser when we are root. */
+  private as(program: string, args: string[]): [string, string[]] {
+    const path = join(this.bin, program);
+    return this.user ? ['runuser', ['-u', this.user, '--', path, ...args]] : [path, args];
+  }
+
+  async init(): Promise<boolean> {
+    if (existsSync(join(this.dataDir, 'PG_VERSION'))) return false;
+    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    const passwordFile = join(this.baseDir, 'postgres-password');
+    writeFileSync(passwordFile, `${DB_PASSWORD}\n`, { mode: 0o600 });
+    if (this.user) {
+      const { uid, gid } = uidGid(this.user);
+      chownSync(this.dataDir, uid, gid);
+      chownSync(passwordFile, uid, gid);
+      // The user must pass through our own folder (mkdtemp makes it 0700); its parents are checked below.
+      chmodSync(this.baseDir, 0o755);
+      try {
+        execFileSync('runuser', ['-u', this.user, '--', 'test', '-w', this.dataDir]);
+      } catch {
+        throw new Error(
+          `PostgreSQL runs as the user ${this.user}, who cannot reach ${this.dataDir} (a parent folder is closed to ` +
+            'other users): choose a data folder under /tmp or /var/lib',
+        );
+      }
+    }
+    chmodSync(this.dataDir, 0o700);
+    await run(
+      ...this.as('initdb', [
+        '-D',
+        this.dataDir,
+        '-U',
+        DB_USER,
+        `--pwfile=${passwordFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--no-locale',
+        // A new, empty cluster: skipping the final fsync saves seconds (20 s on a loaded CI machine).
+        '--no-sync',
+      ]),
+      this.logFile,
+    );
+    // TCP on loopback only, no Unix socket (its default folder is not ours to write).
+    const conf = join(this.dataDir, 'postgresql.conf');
+    writeFileSync(
+      conf,
+      `${readFileSync(conf, 'utf8')}\n# kyc-temporal cluster mode\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n`,
+    );
+    return true;
+  }
+
+  start(): Promise<void> {
+    const logFile = join(this.baseDir, 'logs', 'postgres-server.log');
+    if (this.user) {
+      // The server's log is written by the unprivileged user.
+      writeFileSync(logFile, '', { flag: 'a' });
+      const { uid, gid } = uidGid(this.user);
+      chownSync(logFile, uid, gid);
+    }
+    return run(
+      ...this.as('pg_ctl', ['-D', this.dataDir, '-l', logFile, '-o', `-p ${this.port}`, '-w', '-t', '60', 'start']),
+      this.logFile,
+    );
+  }
+
+  stop(): Promise<void> {
+    return run(...this.as('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']), this.logFile);
+  }
+}
+
+/** Starts PostgreSQL, migrates the schemas, starts the Temporal server and sets up the namespace. */
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const log = options.log ?? (() => {});
+  const namespace = options.namespace ?? 'default';
+  const logDir = join(options.dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const ports = await choosePorts(options);
+  const serverBin = resolveGoTool('server');
+  const sqlTool = resolveGoTool('sql-tool');
+
+  const postgres = new Postgres(options.dataDir, ports.postgres, join(logDir, 'postgres.log'), log);
+  if (await postgres.init()) log(`PostgreSQL: initialised ${postgres.dataDir}`);
+  await postgres.start();
+  log(`PostgreSQL: listening on 127.0.0.1:${ports.postgres}`);
+
+  let server: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const dbEnv = {
+    POSTGRES_SEEDS: '127.0.0.1',
+    DB_PORT: String(ports.postgres),
+    POSTGRES_USER: DB_USER,
+    POSTGRES_PWD: DB_PASSWORD,
+  };
+  const address = `127.0.0.1:${ports.frontend}`;
+
+  const stopServer = async () => {
+    const child = server;
+    server = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const startServer = async () => {
+    const logFile = join(logDir, 'temporal-server.log');
+    const out = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(
+      serverBin,
+      ['--root', '/', '--config', join(DEPLOY_DIR, 'config'), '--env', 'kyc', '--allow-no-auth', 'start'],
+      {
+        env: {
+          ...process.env,
+          ...dbEnv,
+          LOG_LEVEL: 'warn',
+          BIND_ON_IP: '127.0.0.1',
+          TEMPORAL_BROADCAST_ADDRESS: '127.0.0.1',
+          FRONTEND_GRPC_PORT: String(ports.frontend),
+          FRONTEND_HTTP_PORT: String(ports.frontendHttp),
+          FRONTEND_MEMBERSHIP_PORT: String(ports.frontendMembership),
+          HISTORY_GRPC_PORT: String(ports.history),
+          HISTORY_MEMBERSHIP_PORT: String(ports.historyMembership),
+          MATCHING_GRPC_PORT: String(ports.matching),
+          MATCHING_MEMBERSHIP_PORT: String(ports.matchingMembership),
+          WORKER_GRPC_PORT: String(ports.worker),
+          WORKER_MEMBERSHIP_PORT: String(ports.workerMembership),
+          PROMETHEUS_ENDPOINT: `127.0.0.1:${ports.metrics}`,
+          DYNAMIC_CONFIG_FILE_PATH: join(DEPLOY_DIR, 'dynamicconfig.yaml'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout.pipe(out);
+    child.stderr.pipe(out);
+    let gone = false;
+    exited = new Promise<void>((resolve) => child.once('exit', () => ((gone = true), resolve())));
+    server = child;
+    try {
+      await waitForServer(address, options.startTimeoutMs ?? 120_000, () => !gone);
+    } catch (error) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; the end of ${logFile}:\n${tail(logFile)}`);
+    }
+  };
+
+  const stopAll = async () => {
+    await stopServer();
+    await postgres.stop();
+  };
+
+  try {
+    await run(
+      'sh',
+      [join(DEPLOY_DIR, 'setup-schema.sh')],
+      join(logDir, 'setup-schema.log'),
+      { ...process.env, ...dbEnv, SCHEMA_DIR: schemaDir(), TEMPORAL_SQL_TOOL: sqlTool },
+    );
+    log('schemas: temporal and temporal_visibility are up to date');
+    await startServer();
+    log(`Temporal server ${TEMPORAL_SERVER_VERSION}: answering on ${address}`);
+    const connection = await Connection.connect({ address });
+    let setup: EnsureNamespaceResult;
+    try {
+      setup = await ensureNamespaceSetup(connection, namespace);
+    } finally {
+      await connection.close();
+    }
+    log(
+      `namespace ${namespace}: ${setup.createdNamespace ? 'created' : 'exists'}; search attributes ` +
+        (setup.addedSearchAttributes.length ? `added: ${setup.addedSearchAttributes.join(', ')}` : 'all present'),
+    );
+    return {
+      address,
+      namespace,
+      ports,
+      metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
+      logDir,
+      setup,
+      stopServer,
+      startServer,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll().catch(() => {});
+    throw error;
+  }
+}
