@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Static check of docker-compose.yml (no Docker engine here): the file must parse and resolve with
-# Debian's docker-compose, and the Temporal server image must match the dev server's version.
+# Static check of docker-compose.yml (no Docker engine here). The file must parse and resolve with
+# Debian's docker-compose, and its Temporal part must be what cluster mode runs for real in CI
+# (scripts/lib/cluster.ts, test/integration/cluster-mode.test.ts): the same server version as
+# scripts/go-tool.sh builds, the same config template, dynamic config and schema step from
+# deploy/temporal/, the same environment names, the same namespace step. Also checks the shape:
+# temporalio/server + admin-tools (no auto-setup), pinned images, health checks, two worker
+# replicas behind one callback address, simulators only in the `dev` profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v docker-compose >/dev/null 2>&1; then
@@ -13,9 +18,93 @@ if ! command -v docker-compose >/dev/null 2>&1; then
   fi
 fi
 docker-compose -f docker-compose.yml config -q
-grep -q 'image: temporalio/auto-setup:1.29.1' docker-compose.yml || { echo "docker-compose.yml: the Temporal server image must be 1.29.1 (the dev server's version)" >&2; exit 1; }
+resolved="$(mktemp)"
+trap 'rm -f "$resolved"' EXIT
+docker-compose -f docker-compose.yml --profile dev config >"$resolved"
+server_version="$(sed -n '/^  server)/,/;;/s/^ *VERSION=\(.*\)$/\1/p' scripts/go-tool.sh)"
+
+# docker-compose (Debian's) brings PyYAML with it.
+python3 - "$resolved" "$server_version" <<'PY'
+import re, sys, yaml
+
+resolved, server_version = sys.argv[1], sys.argv[2]
+services = yaml.safe_load(open(resolved))["services"]
+raw = open("docker-compose.yml").read()
+cluster = open("scripts/lib/cluster.ts").read()
+template = open("deploy/temporal/config/kyc.yaml").read()
+schema_step = open("deploy/temporal/setup-schema.sh").read()
+namespace_step = open("scripts/setup-namespace.ts").read()
+problems = []
+
+def need(condition, message):
+    if not condition:
+        problems.append(message)
+
+need("auto-setup" not in raw, "temporalio/auto-setup is deprecated: use temporalio/server + temporalio/admin-tools")
+need(re.fullmatch(r"\d+\.\d+\.\d+", server_version or "") is not None, f"no server version found in scripts/go-tool.sh ({server_version!r})")
+for name, service in services.items():
+    if "build" in service:
+        continue  # the project's own image, built from this checkout
+    image = service.get("image", "")
+    tag = image.rsplit(":", 1)[1] if ":" in image else ""
+    need(tag and tag != "latest" and re.search(r"\d", tag), f"{name}: image {image!r} is not pinned to a version")
+for name in ("postgresql", "temporal", "simulators"):
+    need("healthcheck" in services.get(name, {}), f"{name}: no health check")
+
+temporal = services.get("temporal", {})
+schema = services.get("temporal-schema", {})
+need(temporal.get("image") == f"temporalio/server:{server_version}", f"temporal: image must be temporalio/server:{server_version} (scripts/go-tool.sh server)")
+need(schema.get("image") == f"temporalio/admin-tools:{server_version}", f"temporal-schema: image must be temporalio/admin-tools:{server_version}")
+need(re.search(r"SERVER_VERSION = '(\d+\.\d+\.\d+)'", cluster).group(1) == server_version, "scripts/lib/cluster.ts: TEMPORAL_SERVER_VERSION differs from scripts/go-tool.sh")
+
+# The server: the same config template (--config <deploy/temporal>/config --env kyc) and dynamic config.
+mounts = [str(volume) for volume in temporal.get("volumes", [])]
+need(any("deploy/temporal:/etc/temporal/kyc" in mount for mount in mounts), "temporal: must mount ./deploy/temporal at /etc/temporal/kyc")
+entry = " ".join(temporal.get("entrypoint", []))
+need("--config /etc/temporal/kyc/config --env kyc" in entry, "temporal: must start with --config /etc/temporal/kyc/config --env kyc (deploy/temporal/config/kyc.yaml)")
+need("join(DEPLOY_DIR, 'config'), '--env', 'kyc'" in cluster, "scripts/lib/cluster.ts no longer starts the server with deploy/temporal/config/kyc.yaml")
+template_vars = set(re.findall(r'env "([A-Z_]+)"', template))
+required_vars = {name for name in template_vars if not re.search(r'default "[^"]*" \(env "%s"\)' % name, template)}
+temporal_env = set((temporal.get("environment") or {}).keys())
+need(temporal_env <= template_vars, f"temporal: variables the config template does not read: {sorted(temporal_env - template_vars)}")
+need(required_vars <= temporal_env, f"temporal: the config template needs {sorted(required_vars - temporal_env)}")
+missing_in_cluster = sorted(name for name in temporal_env | required_vars if f"{name}:" not in cluster)
+need(not missing_in_cluster, f"scripts/lib/cluster.ts does not set {missing_in_cluster} (compose and cluster mode must configure the template alike)")
+need((temporal.get("environment") or {}).get("DYNAMIC_CONFIG_FILE_PATH") == "/etc/temporal/kyc/dynamicconfig.yaml", "temporal: DYNAMIC_CONFIG_FILE_PATH must be deploy/temporal/dynamicconfig.yaml")
+need("join(DEPLOY_DIR, 'dynamicconfig.yaml')" in cluster, "scripts/lib/cluster.ts no longer uses deploy/temporal/dynamicconfig.yaml")
+
+# The schema step: the same script with the variables it requires.
+need(schema.get("command") == ["/deploy/setup-schema.sh"] and any("deploy/temporal:/deploy" in str(v) for v in schema.get("volumes", [])), "temporal-schema: must run deploy/temporal/setup-schema.sh")
+need("join(DEPLOY_DIR, 'setup-schema.sh')" in cluster, "scripts/lib/cluster.ts no longer runs deploy/temporal/setup-schema.sh")
+schema_needs = set(re.findall(r'"\$\{([A-Z_]+):\?\}"', schema_step))
+schema_env = set((schema.get("environment") or {}).keys())
+need(schema_needs and schema_needs <= schema_env, f"temporal-schema: setup-schema.sh needs {sorted(schema_needs - schema_env)}")
+need(temporal.get("depends_on", {}).get("temporal-schema", {}).get("condition") == "service_completed_successfully", "temporal: must wait for temporal-schema to complete")
+
+# The namespace step: the same function cluster mode calls.
+setup = services.get("kyc-setup", {})
+need(setup.get("command") == ["node", "lib/scripts/setup-namespace.js"], "kyc-setup: must run lib/scripts/setup-namespace.js")
+need("ensureNamespaceSetup(" in namespace_step and "ensureNamespaceSetup(" in cluster, "scripts/setup-namespace.ts and scripts/lib/cluster.ts must both call ensureNamespaceSetup")
+
+# Workers: two replicas, one callback address that is the service (any replica), simulators only in dev.
+worker = services.get("worker", {})
+need((worker.get("deploy") or {}).get("replicas") == 2, "worker: deploy.replicas must be 2")
+need(not worker.get("ports"), "worker: replicas cannot publish fixed ports")
+notify = (worker.get("environment") or {}).get("ESIGN_NOTIFY_URL", "")
+need(re.match(r"^http://worker:\d+/", notify) is not None, f"worker: ESIGN_NOTIFY_URL must be the worker service's address, got {notify!r}")
+sim_command = services.get("simulators", {}).get("command", [])
+need("--notify-url" in sim_command and sim_command[sim_command.index("--notify-url") + 1] == notify, "simulators: --notify-url must equal the worker's ESIGN_NOTIFY_URL")
+need(services.get("simulators", {}).get("profiles") == ["dev"], "simulators: must be in the `dev` profile only")
+need(all("simulators" not in (service.get("depends_on") or {}) for name, service in services.items() if name != "simulators"), "no service may depend on the dev-only simulators")
+
+if problems:
+    for problem in problems:
+        print(f"docker-compose.yml: {problem}", file=sys.stderr)
+    sys.exit(1)
+PY
+
 for file in $(grep -o 'lib/[a-z/-]*\.js' docker-compose.yml Dockerfile | cut -d: -f2 | sort -u); do
   source="${file#lib/}"
   [ -f "${source%.js}.ts" ] || { echo "docker-compose.yml runs $file but ${source%.js}.ts does not exist" >&2; exit 1; }
 done
-echo "docker-compose.yml: ok"
+echo "docker-compose.yml: ok (temporalio/server:$server_version, the config, schema and namespace steps cluster mode runs)"
