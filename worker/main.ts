@@ -8,6 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } f
 import { ConfigError, loadConfig } from '../common/config';
 import { createDataConverter } from '../common/data-converter';
 import { NamespaceSetupError, checkNamespaceSetup } from '../common/namespace-setup';
+import { prebuiltWorkflowBundlePath } from './bundle';
 import { startCallbackReceiver } from './callback-receiver';
 import { createWorkers } from './workers';
 
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
     connection,
     config,
     dataConverter,
-    workflowBundlePath: process.env.KYC_WORKFLOW_BUNDLE || undefined,
+    // Compiled (lib/), the worker loads the bundle `npm run build` wrote; from source it bundles at start.
+    workflowBundlePath: process.env.KYC_WORKFLOW_BUNDLE || prebuiltWorkflowBundlePath(),
   });
   const receiver = await startCallbackReceiver({ config: config.callbacks, client });
   console.log(

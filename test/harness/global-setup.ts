@@ -1,20 +1,20 @@
 /**
  * Starts one real Temporal dev server for the whole run (or uses TEMPORAL_ADDRESS when given: an
- * external server or cluster, whose namespace and search attributes it then creates when missing), and bundles the workflows once for every test worker.
+ * external server or cluster, whose namespace and search attributes it then creates when
+ * missing), and bundles the workflows once for every test worker (worker/bundle.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startCodecServer, type CodecServer } from '../../common/codec-server';
 import { loadPayloadEncryptionConfig } from '../../common/config';
-import { FAILURE_CONVERTER_PATH } from '../../common/data-converter';
 import { ensureNamespaceSetup } from '../../common/namespace-setup';
 import { AesGcmPayloadCodec } from '../../common/payload-codec';
 import { createPayloadKeys } from '../../scripts/lib/dev-credentials';
 import { startDevServer, type DevServer } from '../../scripts/lib/dev-server';
 import { freePort } from '../../scripts/lib/free-port';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli';
+import { buildWorkflowBundle } from '../../worker/bundle';
 import { TEST_OUTPUT_DIR, runDirectory, type HarnessInfo } from './harness-info';
 
 declare global {
@@ -62,12 +62,7 @@ export default async function globalSetup(): Promise<void> {
     uiUrl = server.uiUrl;
   }
 
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    // Every stack encrypts, so the sandbox encodes failure messages too (common/data-converter.ts).
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
-  });
+  const code = await buildWorkflowBundle();
   const workflowBundlePath = join(runDir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, code);
 
