@@ -2,7 +2,7 @@
  * The `kyc` command: builds the commander program over the library and runs it, turning every
  * error into one line on stderr (or a JSON object with `--json`) and a distinct exit code.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { CliSession, processIo, type CliIo } from './context';
@@ -28,9 +28,16 @@ TEMPORAL_CONFIG_FILE or the one \`npm run demo\` writes (.data/temporal.toml) wi
 key file next to it (.data/payload-keys), then the defaults (127.0.0.1:7233, default, kyc).
 Payloads are always encrypted: without a key nothing is sent.`;
 
+/** The package's version: package.json two folders up from source (client/cli/), three from the build (lib/client/cli/). */
 function packageVersion(): string {
-  const text = readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8');
-  return (JSON.parse(text) as { version?: string }).version ?? '0.0.0';
+  for (const up of [
+    ['..', '..'],
+    ['..', '..', '..'],
+  ]) {
+    const path = join(__dirname, ...up, 'package.json');
+    if (existsSync(path)) return (JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version ?? '0.0.0';
+  }
+  return '0.0.0';
 }
 
 export function buildProgram(session: CliSession): Command {
