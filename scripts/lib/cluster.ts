@@ -17,7 +17,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureNamespaceSetup, type EnsureNamespaceResult } from '../../common/namespace-setup';
@@ -152,39 +151,37 @@ function uidGid(user: string): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-/** A free loopback port below 32768: Temporal stores membership ports in a smallint column. */
-async function freeLowPort(taken: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (taken.has(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.unref();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) {
-      taken.add(port);
-      return port;
+/**
+ * Distinct free ports. freePort() draws below 32768, which membership ports need (the
+ * server stores them in a smallint column); distinct because one draw may repeat another.
+ */
+function portPicker(): () => Promise<number> {
+  const taken = new Set<number>();
+  return async () => {
+    for (;;) {
+      const port = await freePort();
+      if (!taken.has(port)) {
+        taken.add(port);
+        return port;
+      }
     }
-  }
-  throw new Error('no free loopback port below 32768 was found');
+  };
 }
 
 async function choosePorts(options: ClusterOptions): Promise<ClusterPorts> {
-  const taken = new Set<number>();
+  const pick = portPicker();
   return {
-    frontend: options.frontendPort ?? (await freePort()),
-    frontendHttp: await freePort(),
-    frontendMembership: await freeLowPort(taken),
-    history: await freePort(),
-    historyMembership: await freeLowPort(taken),
-    matching: await freePort(),
-    matchingMembership: await freeLowPort(taken),
-    worker: await freePort(),
-    workerMembership: await freeLowPort(taken),
-    metrics: await freePort(),
-    postgres: options.postgresPort ?? (await freePort()),
+    frontend: options.frontendPort ?? (await pick()),
+    frontendHttp: await pick(),
+    frontendMembership: await pick(),
+    history: await pick(),
+    historyMembership: await pick(),
+    matching: await pick(),
+    matchingMembership: await pick(),
+    worker: await pick(),
+    workerMembership: await pick(),
+    metrics: await pick(),
+    postgres: options.postgresPort ?? (await pick()),
   };
 }
 
