@@ -102,6 +102,59 @@ export default tseslint.config(
       ],
     },
   },
+  ...[
+    {
+      files: ['workflows/**/*.ts'],
+      zodModules: [
+        '**/contracts/device-approval',
+        '**/contracts/phone-check',
+        '**/contracts/identity-flow',
+        '**/contracts/identifiers',
+      ],
+    },
+    {
+      files: [
+        'contracts/checks.ts',
+        'contracts/identifier-rules.ts',
+        'contracts/validation.ts',
+        'contracts/*-core.ts',
+        'contracts/*-checks.ts',
+      ],
+      zodModules: ['./device-approval', './phone-check', './identity-flow', './identifiers'],
+    },
+  ].map(({ files, zodModules }) => ({
+    // The worker evaluates every module the workflow bundle imports once per cached workflow, so
+    // workflows and the contract modules they load stay zod-free (contracts/checks.ts); the zod
+    // contract modules may be imported for their types only.
+    files,
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: builtinBan.paths,
+          patterns: [
+            ...builtinBan.patterns,
+            {
+              group: ['**/simulators/**', '**/test/**'],
+              message: 'Workflow code must not import simulators or tests.',
+            },
+            {
+              group: ['**/providers/**', '**/providers', '**/activities/**', '**/activities'],
+              allowTypeImports: true,
+              message: 'Workflows reach providers only through activities (type imports allowed).',
+            },
+            {
+              group: ['zod', 'zod/*', ...zodModules],
+              allowTypeImports: true,
+              message:
+                'The workflow bundle stays zod-free (evaluated once per cached workflow): use the *-core and *-checks modules; type imports are fine.',
+            },
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/unbound-method': 'off' },

@@ -57,6 +57,9 @@ const headerName = z
   .regex(/^[\w-]+$/, { message: 'must be an HTTP header name' })
   .optional();
 
+/** See KYC_MAX_CACHED_WORKFLOWS; measured in docs/performance.md. */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 1000;
+
 /** Environment variables, as named in the README and `.env.example`. */
 const environmentSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
@@ -80,6 +83,12 @@ const environmentSchema = z.object({
     .min(0)
     .max(60 * 60 * 1000)
     .default(60_000),
+  /**
+   * Workflows the worker keeps in memory between tasks (the SDK's `maxCachedWorkflows`). Each
+   * costs memory while cached; an evicted one is replayed from history when its next task comes.
+   * The default keeps the worker under 500 MiB however many approvals wait (docs/performance.md).
+   */
+  KYC_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_MAX_CACHED_WORKFLOWS),
 
   BANK_BASE_URL: baseUrl('http://127.0.0.1:7301'),
   BANK_API_CLIENT_KEY: headerSecret,
@@ -132,6 +141,11 @@ export interface ProviderHttpConfig {
   maxRetryAfterMs?: number;
 }
 
+export interface WorkerTuningConfig {
+  /** The worker's workflow cache size (`maxCachedWorkflows`). */
+  maxCachedWorkflows: number;
+}
+
 export interface BankConfig extends ProviderHttpConfig {
   baseUrl: string;
   apiClientKey: string;
@@ -166,6 +180,7 @@ export interface PhoneConfig extends ProviderHttpConfig {
 
 export interface Config {
   temporal: TemporalConfig;
+  worker: WorkerTuningConfig;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   bank: BankConfig;
   esign: EsignConfig;
@@ -388,6 +403,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.KYC_TASK_QUEUE },
+    worker: { maxCachedWorkflows: e.KYC_MAX_CACHED_WORKFLOWS },
     logLevel: e.KYC_LOG_LEVEL,
     bank: {
       baseUrl: e.BANK_BASE_URL,

@@ -4,56 +4,67 @@
  * the activity interface and the failure types activities raise. The caller, the workflow, the
  * activities and the simulator all read these, so they cannot drift apart.
  *
- * Pure (zod and the Temporal SDK only): the workflow bundle imports this module.
+ * The zod-free part lives in `device-approval-core.ts` (re-exported here) and the workflow's
+ * zod-free checks in `device-approval-checks.ts`: the workflow bundle never imports this module's
+ * values, only its types.
  */
-import {
-  defineSearchAttributeKey,
-  SearchAttributeType,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-  type SearchAttributePair,
-} from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
+import {
+  APPROVAL_POLICY_LIMITS as LIMITS,
+  CANCEL_REASON_MAX_LENGTH,
+  CONTACT_TYPES,
+  DEVICE_APPROVAL_ACCOUNT_KEY,
+  DEVICE_APPROVAL_INPUT_LABEL,
+  DEVICE_APPROVAL_STATUSES,
+  DEVICE_APPROVAL_STATUS_KEY,
+  IMAGE_KEY_REFUSED,
+  IMAGE_KEY_REQUIRED,
+  TOKEN_CONTACT_TYPES,
+  deviceApprovalSearchAttributes,
+  type DeviceApprovalStatus,
+} from './device-approval-core';
 import { cpf, deviceToken, uuidV4 } from './identifiers';
 import { parseInput } from './validation';
+
+export * from './device-approval-core';
 
 // ---------------------------------------------------------------------------------------------
 // Input
 
-export const CONTACT_TYPES = ['sms', 'email', 'liveness'] as const;
 export const contactTypeSchema = z.enum(CONTACT_TYPES);
-export type ContactType = z.output<typeof contactTypeSchema>;
 
-/** The contact types a token can be (re)sent through; liveness approves with a face image instead. */
-export const tokenContactTypeSchema = z.enum(['sms', 'email']);
-export type TokenContactType = z.output<typeof tokenContactTypeSchema>;
+export const tokenContactTypeSchema = z.enum(TOKEN_CONTACT_TYPES);
 
 /** UUIDs compare case-insensitively; lower-casing them makes one device map to one workflow id. */
 const key = uuidV4.transform((value) => value.toLowerCase());
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const durationMs = (max: number) => z.number().int().positive().max(max);
 
 /**
- * The bank documents neither token lifetime nor attempt limits, so the workflow owns them. Every
- * field has a safe default; tests pass milliseconds. The parsed policy travels in the workflow's
- * input, so a later change of a default never changes a run already started.
+ * Every field has a safe default (APPROVAL_POLICY_LIMITS); tests pass milliseconds. The parsed
+ * policy travels in the workflow's input, so a later change of a default never changes a run
+ * already started.
  */
 export const approvalPolicySchema = z.strictObject({
   /** How long the approver has to type the token, from the start of the run. */
-  approvalDeadlineMs: durationMs(30 * DAY_MS).default(15 * 60 * 1000),
+  approvalDeadlineMs: durationMs(LIMITS.approvalDeadlineMs.max).default(LIMITS.approvalDeadlineMs.default),
   /** Wrong tokens allowed before the approval is LOCKED on our side. */
-  maxTokenAttempts: z.number().int().min(1).max(20).default(3),
+  maxTokenAttempts: z
+    .number()
+    .int()
+    .min(LIMITS.maxTokenAttempts.min)
+    .max(LIMITS.maxTokenAttempts.max)
+    .default(LIMITS.maxTokenAttempts.default),
   /** Token re-sends allowed per approval. */
-  maxResends: z.number().int().min(0).max(20).default(3),
+  maxResends: z.number().int().min(LIMITS.maxResends.min).max(LIMITS.maxResends.max).default(LIMITS.maxResends.default),
   /** Minimum time between two tokens sent to the approver. */
   resendCooldownMs: z
     .number()
     .int()
-    .min(0)
-    .max(DAY_MS)
-    .default(60 * 1000),
+    .min(LIMITS.resendCooldownMs.min)
+    .max(LIMITS.resendCooldownMs.max)
+    .default(LIMITS.resendCooldownMs.default),
   /** Disable the pending device when the deadline passes, so it can never be approved later. */
   disableOnExpiry: z.boolean().default(true),
   /** Disable the pending device when the approval is cancelled. */
@@ -61,13 +72,22 @@ export const approvalPolicySchema = z.strictObject({
   /** Disable the pending device when too many wrong tokens were typed. */
   disableOnLock: z.boolean().default(true),
   /** How long one bank call may run before Temporal retries it (must exceed PROVIDER_TIMEOUT_MS). */
-  bankCallTimeoutMs: durationMs(10 * 60 * 1000).default(30 * 1000),
+  bankCallTimeoutMs: durationMs(LIMITS.bankCallTimeoutMs.max).default(LIMITS.bankCallTimeoutMs.default),
   /** Retries of transient bank failures (5xx, 429, timeouts, OBD000097): bounded, exponential. */
   bankRetry: z
     .strictObject({
-      initialIntervalMs: durationMs(10 * 60 * 1000).default(1000),
-      maximumIntervalMs: durationMs(60 * 60 * 1000).default(30 * 1000),
-      maximumAttempts: z.number().int().min(1).max(50).default(5),
+      initialIntervalMs: durationMs(LIMITS.bankRetry.initialIntervalMs.max).default(
+        LIMITS.bankRetry.initialIntervalMs.default,
+      ),
+      maximumIntervalMs: durationMs(LIMITS.bankRetry.maximumIntervalMs.max).default(
+        LIMITS.bankRetry.maximumIntervalMs.default,
+      ),
+      maximumAttempts: z
+        .number()
+        .int()
+        .min(LIMITS.bankRetry.maximumAttempts.min)
+        .max(LIMITS.bankRetry.maximumAttempts.max)
+        .default(LIMITS.bankRetry.maximumAttempts.default),
     })
     .prefault({}),
 });
@@ -87,10 +107,10 @@ export const deviceApprovalInputSchema = z
   })
   .superRefine((input, context) => {
     if (input.contactType === 'liveness' && input.imageKey === undefined) {
-      context.addIssue({ code: 'custom', path: ['imageKey'], message: 'is required when contactType is liveness' });
+      context.addIssue({ code: 'custom', path: ['imageKey'], message: IMAGE_KEY_REQUIRED });
     }
     if (input.contactType !== 'liveness' && input.imageKey !== undefined) {
-      context.addIssue({ code: 'custom', path: ['imageKey'], message: 'is only allowed when contactType is liveness' });
+      context.addIssue({ code: 'custom', path: ['imageKey'], message: IMAGE_KEY_REFUSED });
     }
   });
 
@@ -99,103 +119,17 @@ export type DeviceApprovalInput = z.input<typeof deviceApprovalInputSchema>;
 /** The input after validation: keys lower-cased, every policy field filled in. */
 export type DeviceApprovalRequest = z.output<typeof deviceApprovalInputSchema>;
 
-export const DEVICE_APPROVAL_INPUT_LABEL = 'device approval input';
-
 // ---------------------------------------------------------------------------------------------
-// Status and state
-
-export const DEVICE_APPROVAL_STATUSES = [
-  'CREATING',
-  'WAITING_FOR_TOKEN',
-  'VALIDATING',
-  'APPROVED',
-  'REJECTED',
-  'LOCKED',
-  'EXPIRED',
-  'CANCELLED',
-] as const;
-export type DeviceApprovalStatus = (typeof DEVICE_APPROVAL_STATUSES)[number];
-
-const TERMINAL_STATUSES: readonly DeviceApprovalStatus[] = ['APPROVED', 'REJECTED', 'LOCKED', 'EXPIRED', 'CANCELLED'];
-export function isTerminalStatus(status: DeviceApprovalStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
-
-export interface StatusTransition {
-  status: DeviceApprovalStatus;
-  /** ISO-8601 workflow time. */
-  at: string;
-  /** Why, without personal data: an error code, "wrong token", a cancel reason, a re-send. */
-  detail?: string;
-}
-
-/** Why the bank (or our handling of it) ended an approval; never carries personal data. */
-export interface ApprovalRejection {
-  /** The failure type, e.g. `BankApproverRefused` (see BANK_FAILURE). */
-  type: string;
-  /** The bank's error code when it gave one, e.g. `OBD000090`. */
-  code?: string;
-  message: string;
-}
-
-/** What the `state` query and the workflow result report. No personal data. */
-export interface DeviceApprovalState {
-  accountKey: string;
-  deviceKey: string;
-  status: DeviceApprovalStatus;
-  contactType: ContactType;
-  attemptsLeft: number;
-  resendsLeft: number;
-  /** ISO-8601: when the approval expires if no right token arrives. */
-  deadline: string;
-  /** ISO-8601: the earliest time a token re-send is allowed, while waiting for a token. */
-  nextResendAt?: string;
-  rejection?: ApprovalRejection;
-  /** Set once the device was disabled as compensation (true) or the attempt failed (false). */
-  deviceDisabled?: boolean;
-  transitions: StatusTransition[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Updates and query
+// Update arguments (the types are in device-approval-core.ts)
 
 export const submitTokenArgsSchema = z.strictObject({ token: deviceToken });
-export type SubmitTokenArgs = z.input<typeof submitTokenArgsSchema>;
-export type SubmitTokenResult =
-  { outcome: 'accepted' } | { outcome: 'wrong'; attemptsLeft: number } | { outcome: 'locked' };
 
 export const resendTokenArgsSchema = z.strictObject({ contactType: tokenContactTypeSchema.optional() });
-export type ResendTokenArgs = z.input<typeof resendTokenArgsSchema>;
-export type ResendTokenResult =
-  { outcome: 'sent'; contactType: TokenContactType; resendsLeft: number; nextResendAt: string } | { outcome: 'locked' };
 
 export const cancelArgsSchema = z.strictObject({
   /** Shown in the state's transitions: keep personal data out of it. */
-  reason: z.string().trim().min(1, { message: 'must not be empty' }).max(200),
+  reason: z.string().trim().min(1, { message: 'must not be empty' }).max(CANCEL_REASON_MAX_LENGTH),
 });
-export type CancelArgs = z.input<typeof cancelArgsSchema>;
-export interface CancelResult {
-  status: 'CANCELLED';
-  deviceDisabled: boolean;
-}
-
-export const submitTokenUpdate = defineUpdate<SubmitTokenResult, [SubmitTokenArgs]>('submitToken');
-export const resendTokenUpdate = defineUpdate<ResendTokenResult, [ResendTokenArgs]>('resendToken');
-export const cancelApprovalUpdate = defineUpdate<CancelResult, [CancelArgs]>('cancel');
-export const approvalStateQuery = defineQuery<DeviceApprovalState>('state');
-
-/** Failure types the workflow's validators and update handlers throw (all non-retryable). */
-export const APPROVAL_FAILURE = {
-  /** The approval is not in a state that allows this update. */
-  invalidState: 'InvalidState',
-  deadlinePassed: 'DeadlinePassed',
-  resendLimitReached: 'ResendLimitReached',
-  resendCooldown: 'ResendCooldown',
-  /** The bank could not be reached after bounded retries; nothing was consumed, try again. */
-  bankUnavailable: 'BankUnavailable',
-  /** The bank refused: the approval is now REJECTED. */
-  rejected: 'ApprovalRejected',
-} as const;
 
 // ---------------------------------------------------------------------------------------------
 // Ids, start policies, search attributes
@@ -217,22 +151,6 @@ export const DEVICE_APPROVAL_ID_POLICIES = {
   workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
 } as const;
 
-export const DEVICE_APPROVAL_STATUS_KEY = defineSearchAttributeKey('DeviceApprovalStatus', SearchAttributeType.KEYWORD);
-export const DEVICE_APPROVAL_CONTACT_TYPE_KEY = defineSearchAttributeKey(
-  'DeviceApprovalContactType',
-  SearchAttributeType.KEYWORD,
-);
-export const DEVICE_APPROVAL_ACCOUNT_KEY = defineSearchAttributeKey(
-  'DeviceApprovalAccountKey',
-  SearchAttributeType.KEYWORD,
-);
-
-export const DEVICE_APPROVAL_SEARCH_ATTRIBUTES: ReadonlyArray<SearchAttributePair['key']> = [
-  DEVICE_APPROVAL_STATUS_KEY,
-  DEVICE_APPROVAL_CONTACT_TYPE_KEY,
-  DEVICE_APPROVAL_ACCOUNT_KEY,
-];
-
 /** Visibility query, e.g. every approval waiting for a token: `temporal workflow list --query "<this>"`. */
 export function deviceApprovalListQuery(status: DeviceApprovalStatus, accountKey?: string): string {
   // Both values are checked against closed shapes, so nothing a caller passes can change the query.
@@ -240,17 +158,6 @@ export function deviceApprovalListQuery(status: DeviceApprovalStatus, accountKey
   const account = accountKey === undefined ? undefined : parseInput(uuidV4, accountKey, 'accountKey').toLowerCase();
   const byAccount = account ? ` AND ${DEVICE_APPROVAL_ACCOUNT_KEY.name} = '${account}'` : '';
   return `${DEVICE_APPROVAL_STATUS_KEY.name} = '${status}'${byAccount}`;
-}
-
-export function deviceApprovalSearchAttributes(
-  request: Pick<DeviceApprovalRequest, 'accountKey' | 'contactType'>,
-  status: DeviceApprovalStatus,
-): SearchAttributePair[] {
-  return [
-    { key: DEVICE_APPROVAL_STATUS_KEY, value: status },
-    { key: DEVICE_APPROVAL_CONTACT_TYPE_KEY, value: request.contactType },
-    { key: DEVICE_APPROVAL_ACCOUNT_KEY, value: request.accountKey },
-  ];
 }
 
 /**
@@ -269,49 +176,6 @@ export function deviceApprovalStartOptions(rawInput: unknown, taskQueue: string)
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Activities: the interface the workflow calls (activities/device-approval.ts implements it)
-
-export interface CreateDeviceRequest {
-  accountKey: string;
-  deviceKey: string;
-  sessionId: string;
-  approverCpf: string;
-  contactType: ContactType;
-  imageKey?: string;
-}
-
-export interface DeviceRef {
-  accountKey: string;
-  deviceKey: string;
-}
-
-export interface CreateDeviceOutcome {
-  /** `created`: approved at once (liveness); `pending_2fa_approval`: a token went to the approver. */
-  deviceStatus: 'created' | 'pending_2fa_approval';
-  /** True when a retry found the device already created by an earlier attempt (read, not created). */
-  foundExisting: boolean;
-}
-
-export type ValidateTokenOutcome =
-  | { outcome: 'accepted'; foundApproved: boolean }
-  | { outcome: 'wrong'; code: string }
-  | { outcome: 'locked'; code: string };
-
-export type ResendTokenOutcome = { outcome: 'sent' } | { outcome: 'locked'; code: string };
-
-export interface DisableDeviceOutcome {
-  /** `not_found`: the bank has no such device any more, which is as good as disabled. */
-  outcome: 'disabled' | 'not_found';
-}
-
-export interface DeviceApprovalActivities {
-  bankCreateDevice(request: CreateDeviceRequest): Promise<CreateDeviceOutcome>;
-  bankValidateToken(request: DeviceRef & { token: string }): Promise<ValidateTokenOutcome>;
-  bankResendToken(request: DeviceRef & { contactType: TokenContactType }): Promise<ResendTokenOutcome>;
-  bankDisableDevice(request: DeviceRef): Promise<DisableDeviceOutcome>;
-}
-
 /** `ApplicationFailure` types the bank activities raise; `retryable` ones are retried with bounds. */
 export const BANK_FAILURE = {
   invalidRequest: { type: 'BankInvalidRequest', retryable: false },
@@ -328,11 +192,9 @@ export const BANK_FAILURE = {
 } as const;
 export type BankFailureName = keyof typeof BANK_FAILURE;
 
-/** Carried as the first detail of every bank `ApplicationFailure`, for the workflow and the operator. */
+/** The zod form of `BankFailureDetails`, for the activities' side. */
 export const bankFailureDetailsSchema = z.object({
   code: z.string().optional(),
   httpStatus: z.number().optional(),
-  /** The bank's answer, truncated and with personal data masked. */
   rawBody: z.string().optional(),
 });
-export type BankFailureDetails = z.output<typeof bankFailureDetailsSchema>;

@@ -1,136 +1,54 @@
 /**
- * Zod schemas for the identifiers the three providers accept. Pure (no Node built-ins): the
- * workflow bundle, the client, the activities and the simulators all validate with these.
+ * Zod schemas for the identifiers the three providers accept, built from the rules in
+ * `identifier-rules.ts` (which the workflow side checks with, without zod). The client, the
+ * activities and the simulators validate with these.
  */
 import { z } from 'zod';
+import type { StringRule } from './checks';
+import {
+  CHINESE_MOBILE_RULE,
+  CPF_RULES,
+  DEVICE_TOKEN_RULE,
+  NOT_PERSONAL_DATA_SHAPED,
+  RESIDENT_ID_RULES,
+  UUID_V4_MESSAGE,
+  UUID_V4_PATTERN,
+} from './identifier-rules';
 
-/** UUID version 4 with the RFC 4122 variant: the banking API refuses anything else (OBD000092). */
-export const UUID_V4_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+export {
+  UUID_V4_PATTERN,
+  isValidCpf,
+  isValidResidentId,
+  personalNumberShape,
+  residentIdBirthDateProblem,
+} from './identifier-rules';
 
-export const uuidV4 = z
-  .string()
-  .regex(UUID_V4_PATTERN, { message: 'must be a UUID version 4 (xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx)' });
-
-/** Brazilian CPF: 11 digits, two mod-11 check digits; numbers of one repeated digit are invalid. */
-export function isValidCpf(value: string): boolean {
-  if (!/^\d{11}$/.test(value) || /^(\d)\1{10}$/.test(value)) return false;
-  const digits = [...value].map(Number);
-  const checkDigit = (length: number): number => {
-    let sum = 0;
-    for (let i = 0; i < length; i++) sum += (digits[i] ?? 0) * (length + 1 - i);
-    const remainder = (sum * 10) % 11;
-    return remainder === 10 ? 0 : remainder;
-  };
-  return checkDigit(9) === digits[9] && checkDigit(10) === digits[10];
+/** A zod string checked by `rules`, each failure with its own message (none stops the others). */
+export function stringWithRules(rules: StringRule[]) {
+  return rules.reduce(
+    (schema, rule) =>
+      schema.superRefine((value, context) => {
+        const message = rule.problem ? rule.problem(value) : rule.test(value) ? undefined : rule.message;
+        if (message !== undefined) context.addIssue({ code: 'custom', message });
+      }),
+    z.string(),
+  );
 }
 
-export const cpf = z
-  .string()
-  .regex(/^\d{11}$/, { message: 'must be exactly 11 digits' })
-  .refine(isValidCpf, { message: 'is not a valid CPF (check digits do not match)' });
+export const uuidV4 = z.string().regex(UUID_V4_PATTERN, { message: UUID_V4_MESSAGE });
 
-const GB11643_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
-const GB11643_CHECK = '10X98765432';
-
-/** Chinese resident ID number (GB 11643-1999): 17 digits and a check character (the checksum only). */
-export function isValidResidentId(value: string): boolean {
-  if (!/^\d{17}[\dX]$/.test(value)) return false;
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(value[i]) * GB11643_WEIGHTS[i]!;
-  return GB11643_CHECK[sum % 11] === value[17];
-}
-
-/** The earliest birth date accepted: no living resident was born before it. */
-const EARLIEST_BIRTH_DATE = Date.UTC(1900, 0, 1);
-
-/**
- * Why the birth date in a resident ID number (positions 7-14, `YYYYMMDD`, GB 11643-1999 §4.2) is
- * impossible, or undefined when it is a real calendar date from 1900 up to `now` (epoch ms; in a
- * workflow, the workflow's deterministic clock). `110101199013010012` has month 13: impossible.
- */
-export function residentIdBirthDateProblem(value: string, now: number): string | undefined {
-  const match = /^\d{6}(\d{4})(\d{2})(\d{2})/.exec(value);
-  if (!match) return 'has no birth date in positions 7-14';
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-  if (!real) return 'has an impossible birth date in positions 7-14 (not a calendar date YYYYMMDD)';
-  if (date.getTime() > now) return 'has a birth date in positions 7-14 that is in the future';
-  if (date.getTime() < EARLIEST_BIRTH_DATE) return 'has a birth date in positions 7-14 before 1900';
-  return undefined;
-}
+export const cpf = stringWithRules(CPF_RULES);
 
 /** Resident ID: upper-cases a lower-case `x`, then checks format, check character and birth date. */
 export const residentId = z
   .string()
   .transform((value) => value.toUpperCase())
-  .pipe(
-    z
-      .string()
-      .regex(/^\d{17}[\dX]$/, { message: 'must be 17 digits followed by a digit or X' })
-      .refine(isValidResidentId, { message: 'has a wrong check character (GB 11643)' })
-      .superRefine((value, context) => {
-        const problem = residentIdBirthDateProblem(value, Date.now());
-        if (problem) context.addIssue({ code: 'custom', message: problem });
-      }),
-  );
+  .pipe(stringWithRules(RESIDENT_ID_RULES));
 
 /** Mainland China mobile number, no country prefix. */
-export const chineseMobile = z
-  .string()
-  .regex(/^1[3-9]\d{9}$/, { message: 'must be a mainland mobile number (11 digits starting 13-19)' });
+export const chineseMobile = stringWithRules([CHINESE_MOBILE_RULE]);
 
 /** The banking API's approval token: 6 alphanumeric characters typed by the approver. */
-export const deviceToken = z.string().regex(/^[A-Za-z0-9]{6}$/, { message: 'must be exactly 6 letters or digits' });
+export const deviceToken = stringWithRules([DEVICE_TOKEN_RULE]);
 
-/** A run of 11 digits (phone, CPF) or of 17 digits and a check character (resident ID). */
-const PERSONAL_NUMBER_SHAPE = /(^|\D)(\d{11}|\d{17}[\dXx])(\D|$)/;
-
-/** What people type between digit groups: spaces, dots, dashes (any), underscores, colons, brackets, plus. */
-const SEPARATOR = '[\\s._:()+\\-\\u2010-\\u2015\\u2212]';
-/** Digit groups joined by separators, possibly ending in a resident ID's check character. */
-const DIGIT_GROUPS = new RegExp(`\\d+(?:${SEPARATOR}+\\d+)*[Xx]?`, 'g');
-const SEPARATORS = new RegExp(`${SEPARATOR}+`);
-/** Any canonical UUID: generated request ids, never personal data (their digit runs are chance). */
-const ANY_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * What kind of personal number `value` is shaped like, or undefined. Reads the value as people
- * write numbers: full-width digits and punctuation folded to ASCII (Unicode NFKC), separators
- * between digit groups ignored, and a `+86` / `86` / `0086` country prefix before a mobile number.
- *
- * - phone: a mainland mobile number (`13800138000`, `138-0013-8000`, `+86 138 0013 8000`);
- * - CPF: 11 digits, or digit groups shaped 3.3.3-2 (`529.982.247-25`);
- * - resident ID: 17 digits and a check character, or such groups whose GB 11643 check holds.
- *
- * A canonical UUID is never refused: it is what callers generate when they have no id.
- */
-export function personalNumberShape(value: string): 'phone' | 'CPF' | 'resident ID' | undefined {
-  const text = value.normalize('NFKC');
-  if (ANY_UUID.test(text)) return undefined;
-  const raw = PERSONAL_NUMBER_SHAPE.exec(text)?.[2];
-  if (raw) return raw.length === 11 ? (/^1[3-9]/.test(raw) ? 'phone' : 'CPF') : 'resident ID';
-  for (const [match] of text.matchAll(DIGIT_GROUPS)) {
-    const groups = match.split(SEPARATORS).filter(Boolean);
-    const joined = groups.join('').toUpperCase();
-    if (/^(?:0086|86)?1[3-9]\d{9}$/.test(joined)) return 'phone';
-    if (groups.map((group) => group.length).join('.') === '3.3.3.2') return 'CPF';
-    if (isValidResidentId(joined)) return 'resident ID';
-  }
-  return undefined;
-}
-
-/**
- * For ids that operators see (workflow ids, request ids, context ids, update ids): refuses values
- * shaped like a phone, CPF or resident ID number (see `personalNumberShape`), since personal data
- * must never be part of one. The message names the kind, never the value.
- */
-export const notPersonalDataShaped = z.string().superRefine((value, context) => {
-  const shape = personalNumberShape(value);
-  if (shape) {
-    context.addIssue({
-      code: 'custom',
-      message: `looks like a phone or document number (${shape}); personal data must not be part of a workflow id`,
-    });
-  }
-});
+export const notPersonalDataShaped = stringWithRules([NOT_PERSONAL_DATA_SHAPED]);

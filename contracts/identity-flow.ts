@@ -2,41 +2,37 @@
  * The identity-flow contract shared by the workflows, the activities, the callback receiver and
  * callers: ids, id policies, inputs (zod), the normalised outline, results, the query, the signal
  * and the search attribute. Pure: imports only zod and the Temporal workflow/common packages.
+ * The zod-free half is `identity-flow-core.ts` (re-exported here), which the workflows import
+ * with `identity-flow-checks.ts` (see checks.ts).
  */
-import {
-  defineSearchAttributeKey,
-  SearchAttributeType,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-  type SearchAttributePair,
-} from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
+import {
+  CONTEXT_ID_MESSAGE,
+  CONTEXT_ID_PATTERN,
+  FLOW_ID_MESSAGE,
+  FLOW_ID_PATTERN,
+  FLOW_STATUSES,
+  INTERVAL_ORDER_MESSAGE,
+  OBJECT_TYPES,
+  TRACKING_LIMITS as LIMITS,
+  identityFlowWorkflowId,
+} from './identity-flow-core';
 import { notPersonalDataShaped } from './identifiers';
+
+export * from './identity-flow-core';
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers and workflow ids
 
 /** Provider flow ids are long digit strings; anything URL- and id-safe is accepted, nothing else. */
-export const flowIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be 1-64 letters, digits, "_" or "-" (a provider flow id)' });
+export const flowIdSchema = z.string().regex(FLOW_ID_PATTERN, { message: FLOW_ID_MESSAGE });
 
 /** The caller's opaque request id for a new flow. Never a name, document or phone number. */
 export const contextIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._:-]{1,64}$/, { message: 'must be an opaque id of 1-64 letters, digits, ".", "_", ":" or "-"' })
+  .regex(CONTEXT_ID_PATTERN, { message: CONTEXT_ID_MESSAGE })
   .pipe(notPersonalDataShaped);
-
-/** The tracking workflow's id: derived from the flow id, so callbacks find it and a repeated start attaches. */
-export function identityFlowWorkflowId(flowId: string): string {
-  return `identity-flow/${flowId}`;
-}
-
-/** The Temporal UI summary of a tracking workflow (user metadata); the client and the starter both use it. */
-export function identityFlowTrackingSummary(flowId: string): string {
-  return `Track identity flow ${flowId} until it succeeds, fails or expires`;
-}
 
 /** The starter's id for a new flow: derived from the caller's contextId, so a repeated request attaches. */
 export function identityFlowStarterWorkflowId(contextId: string): string {
@@ -66,13 +62,7 @@ export function identityFlowStarterOptions(contextId: string, taskQueue: string)
 // ---------------------------------------------------------------------------------------------
 // The outline, normalised (what the provider module produces and the workflow keeps)
 
-export const FLOW_STATUSES = ['INIT', 'ING', 'SUCCESS', 'FAIL'] as const;
-export type FlowStatus = (typeof FLOW_STATUSES)[number];
 export const flowStatusSchema = z.enum(FLOW_STATUSES);
-
-export function isFinalFlowStatus(status: FlowStatus): status is 'SUCCESS' | 'FAIL' {
-  return status === 'SUCCESS' || status === 'FAIL';
-}
 
 /** Sub-flow types and statuses are kept as the provider sends them: it adds types over time. */
 export const subFlowSchema = z.object({
@@ -105,21 +95,6 @@ export const identityOutlineSchema = z.object({
 });
 export type IdentityOutline = z.infer<typeof identityOutlineSchema>;
 
-/**
- * What counts as a change: status, fail reason, sub-flows and related flows, order-insensitive.
- * Timestamps are left out so a provider touching `modifyTime` alone does not grow history.
- */
-export function outlineFingerprint(outline: IdentityOutline): string {
-  const subFlows = (flows: SubFlow[]) =>
-    [...flows]
-      .sort((a, b) => a.subFlowId.localeCompare(b.subFlowId))
-      .map((flow) => [flow.subFlowId, flow.subFlowType, flow.status]);
-  const related = [...outline.relatedFlows]
-    .sort((a, b) => a.flowId.localeCompare(b.flowId))
-    .map((flow) => [flow.flowId, flow.flowStatus, flow.failReason, subFlows(flow.subFlows)]);
-  return JSON.stringify([outline.flowStatus, outline.failReason, subFlows(outline.subFlows), related]);
-}
-
 /** Provider answers that end polling without an outline (see providers/esign/errors.ts for the codes). */
 export const FLOW_GONE_REASONS = ['NOT_FOUND', 'EXPIRED', 'ENDED', 'ATTEMPT_LIMIT'] as const;
 export type FlowGoneReason = (typeof FLOW_GONE_REASONS)[number];
@@ -131,22 +106,23 @@ export type OutlineRead =
 // ---------------------------------------------------------------------------------------------
 // Policies
 
-const millis = (min: number, max: number) => z.number().int().min(min).max(max);
-const DAY_MS = 24 * 60 * 60 * 1000;
+type Bound = { min: number; max: number; default: number };
+const millis = (bound: Bound) => z.number().int().min(bound.min).max(bound.max).default(bound.default);
+const coefficient = (bound: Bound) => z.number().min(bound.min).max(bound.max).default(bound.default);
 
 /** How the poller spaces its reads while nothing changes. Milliseconds throughout, so tests can use tiny values. */
 export const pollingPolicySchema = z
   .object({
-    initialIntervalMs: millis(1, DAY_MS).default(5_000),
-    backoffCoefficient: z.number().min(1).max(10).default(1.5),
-    maxIntervalMs: millis(1, DAY_MS).default(5 * 60_000),
+    initialIntervalMs: millis(LIMITS.polling.initialIntervalMs),
+    backoffCoefficient: coefficient(LIMITS.polling.backoffCoefficient),
+    maxIntervalMs: millis(LIMITS.polling.maxIntervalMs),
     /** A poller silent this long is presumed dead and retried (resuming from its heartbeat). */
-    heartbeatTimeoutMs: millis(200, 10 * 60_000).default(30_000),
+    heartbeatTimeoutMs: millis(LIMITS.polling.heartbeatTimeoutMs),
     /** The poller reports back at least this often even without a change, so `lastCheckedAt` stays fresh. */
-    checkpointEveryMs: millis(1, 30 * DAY_MS).default(60 * 60_000),
+    checkpointEveryMs: millis(LIMITS.polling.checkpointEveryMs),
   })
   .refine((policy) => policy.maxIntervalMs >= policy.initialIntervalMs, {
-    message: 'must not be smaller than initialIntervalMs',
+    message: INTERVAL_ORDER_MESSAGE,
     path: ['maxIntervalMs'],
   });
 export type PollingPolicy = z.output<typeof pollingPolicySchema>;
@@ -154,12 +130,12 @@ export type PollingPolicy = z.output<typeof pollingPolicySchema>;
 /** Retries of failed provider calls (5xx, timeouts, 429, unreadable answers). */
 export const providerRetrySchema = z
   .object({
-    initialIntervalMs: millis(1, DAY_MS).default(1_000),
-    backoffCoefficient: z.number().min(1).max(10).default(2),
-    maxIntervalMs: millis(1, DAY_MS).default(60_000),
+    initialIntervalMs: millis(LIMITS.providerRetry.initialIntervalMs),
+    backoffCoefficient: coefficient(LIMITS.providerRetry.backoffCoefficient),
+    maxIntervalMs: millis(LIMITS.providerRetry.maxIntervalMs),
   })
   .refine((policy) => policy.maxIntervalMs >= policy.initialIntervalMs, {
-    message: 'must not be smaller than initialIntervalMs',
+    message: INTERVAL_ORDER_MESSAGE,
     path: ['maxIntervalMs'],
   });
 export type ProviderRetryPolicy = z.output<typeof providerRetrySchema>;
@@ -167,17 +143,17 @@ export type ProviderRetryPolicy = z.output<typeof providerRetrySchema>;
 /** The recommended defaults, for callers and docs. */
 export const DEFAULT_POLLING_POLICY: PollingPolicy = pollingPolicySchema.parse({});
 export const DEFAULT_PROVIDER_RETRY: ProviderRetryPolicy = providerRetrySchema.parse({});
-export const DEFAULT_DEADLINE_MS = 7 * DAY_MS;
-export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
+export const DEFAULT_DEADLINE_MS = LIMITS.deadlineMs.default;
+export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = LIMITS.continueAsNewAfterEvents.default;
 
 /** Options of the tracking run itself, shared by "track an existing flow" and "start a new flow". */
 export const trackingOptionsSchema = z.object({
   polling: pollingPolicySchema.prefault({}),
   providerRetry: providerRetrySchema.prefault({}),
   /** Overall deadline from the first start; after it the result is EXPIRED (source `deadline`). */
-  deadlineMs: millis(1, 365 * DAY_MS).default(DEFAULT_DEADLINE_MS),
+  deadlineMs: millis(LIMITS.deadlineMs),
   /** Continue-as-new once history has this many events (or when the server suggests it). */
-  continueAsNewAfterEvents: z.number().int().min(20).max(40_000).default(DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS),
+  continueAsNewAfterEvents: millis(LIMITS.continueAsNewAfterEvents),
 });
 export type TrackingOptions = z.output<typeof trackingOptionsSchema>;
 
@@ -261,8 +237,6 @@ export interface IdentityFlowView {
   result: IdentityFlowResult | null;
 }
 
-export const identityFlowOutlineQuery = defineQuery<IdentityFlowView>('outline');
-
 /** What the callback receiver forwards: a hint only; the workflow confirms by reading the outline. */
 export const callbackHintSchema = z.object({
   action: z.string().max(64).optional(),
@@ -272,14 +246,12 @@ export const callbackHintSchema = z.object({
 });
 export type CallbackHint = z.infer<typeof callbackHintSchema>;
 
-export const callbackReceivedSignal = defineSignal<[CallbackHint]>('callbackReceived');
-
 // ---------------------------------------------------------------------------------------------
 // Starter workflow (new flows)
 
 export const startIdentityFlowInputSchema = trackingOptionsSchema.extend({
   contextId: contextIdSchema,
-  objectType: z.enum(['INDIVIDUAL', 'ORGANIZATION']),
+  objectType: z.enum(OBJECT_TYPES),
   /** Where the provider sends the user after the flow; no personal data is taken here (see docs). */
   redirectUrl: z.url().optional(),
 });
@@ -339,22 +311,3 @@ export interface IdentityFlowActivityContract {
 
 // ---------------------------------------------------------------------------------------------
 // Failures and search attributes
-
-/** ApplicationFailure types raised by the activities; configuration and contract errors never retry. */
-export const ESIGN_FAILURE_TYPES = {
-  configuration: 'EsignConfigurationError',
-  rejected: 'EsignRequestRejected',
-  invalidResponse: 'EsignInvalidResponse',
-  transient: 'EsignTransientError',
-} as const;
-
-export const NON_RETRYABLE_ESIGN_FAILURES: string[] = [
-  ESIGN_FAILURE_TYPES.configuration,
-  ESIGN_FAILURE_TYPES.rejected,
-  ESIGN_FAILURE_TYPES.invalidResponse,
-];
-
-/** The flow's status for list filters: INIT, ING, SUCCESS, FAIL, NOT_FOUND, EXPIRED, or ERROR (workflow failed). */
-export const IDENTITY_FLOW_STATUS_KEY = defineSearchAttributeKey('IdentityFlowStatus', SearchAttributeType.KEYWORD);
-
-export const IDENTITY_FLOW_SEARCH_ATTRIBUTES: ReadonlyArray<SearchAttributePair['key']> = [IDENTITY_FLOW_STATUS_KEY];

@@ -5,13 +5,11 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
+import { runChecker, type Checker, type FieldIssue } from './checks';
 
 export const INVALID_INPUT_FAILURE = 'InvalidInput';
 
-export interface FieldIssue {
-  field: string;
-  message: string;
-}
+export type { FieldIssue } from './checks';
 
 export function fieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
@@ -51,6 +49,23 @@ export function parseInputOrFail<S extends z.ZodType>(schema: S, value: unknown,
       type: INVALID_INPUT_FAILURE,
       nonRetryable: true,
       details: [issues],
+    });
+  }
+  return result.data;
+}
+
+/**
+ * Runs a zod-free checker (checks.ts) inside a workflow or update validator: throws the same
+ * non-retryable `InvalidInput` failure as `parseInputOrFail`.
+ */
+export function checkInputOrFail<T>(checker: Checker<T>, value: unknown, label: string): T {
+  const result = runChecker(checker, value);
+  if (!result.success) {
+    throw ApplicationFailure.create({
+      message: formatIssues(label, result.issues),
+      type: INVALID_INPUT_FAILURE,
+      nonRetryable: true,
+      details: [result.issues],
     });
   }
   return result.data;

@@ -50,6 +50,8 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     taskQueue: config.temporal.taskQueue,
     dataConverter,
     ...workflowSource,
+    // Bounds the worker's memory however many workflows wait (see KYC_MAX_CACHED_WORKFLOWS).
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
     activities: { ...createDeviceApprovalActivities(bank), ...createIdentityFlowActivities(esign) },
     ...options.overrides,
   });

@@ -23,29 +23,31 @@ import { scheduleToCloseMs } from '../contracts/activity-budget';
 import {
   APPROVAL_FAILURE,
   approvalStateQuery,
-  bankFailureDetailsSchema,
+  bankFailureCode,
   cancelApprovalUpdate,
-  cancelArgsSchema,
   DEVICE_APPROVAL_CONTACT_TYPE_KEY,
   DEVICE_APPROVAL_INPUT_LABEL,
   DEVICE_APPROVAL_STATUS_KEY,
-  deviceApprovalInputSchema,
   deviceApprovalSearchAttributes,
   isTerminalStatus,
-  resendTokenArgsSchema,
   resendTokenUpdate,
-  submitTokenArgsSchema,
   submitTokenUpdate,
   type ApprovalRejection,
   type CancelResult,
   type DeviceApprovalActivities,
-  type DeviceApprovalInput,
   type DeviceApprovalState,
   type DeviceApprovalStatus,
   type ResendTokenResult,
   type SubmitTokenResult,
-} from '../contracts/device-approval';
-import { parseInputOrFail } from '../contracts/validation';
+} from '../contracts/device-approval-core';
+import {
+  cancelArgsCheck,
+  deviceApprovalInputCheck,
+  resendTokenArgsCheck,
+  submitTokenArgsCheck,
+} from '../contracts/device-approval-checks';
+import type { DeviceApprovalInput } from '../contracts/device-approval';
+import { checkInputOrFail } from '../contracts/validation';
 
 /** A bank failure as the workflow sees it: transient ones (retries ran out) leave the approval open. */
 interface BankProblem extends ApprovalRejection {
@@ -56,10 +58,9 @@ function describeBankFailure(error: unknown): BankProblem {
   if (!(error instanceof ActivityFailure)) throw error;
   const cause = error.cause;
   if (cause instanceof ApplicationFailure) {
-    const details = bankFailureDetailsSchema.safeParse(cause.details?.[0]);
     return {
       type: cause.type ?? 'ApplicationFailure',
-      code: details.success ? details.data.code : undefined,
+      code: bankFailureCode(cause.details?.[0]),
       message: cause.message,
       transient: !cause.nonRetryable,
     };
@@ -85,7 +86,7 @@ function createSerializer(): <T>(step: () => Promise<T>) => Promise<T> {
 }
 
 export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promise<DeviceApprovalState> {
-  const request = parseInputOrFail(deviceApprovalInputSchema, input, DEVICE_APPROVAL_INPUT_LABEL);
+  const request = checkInputOrFail(deviceApprovalInputCheck, input, DEVICE_APPROVAL_INPUT_LABEL);
   const { policy } = request;
   const device = { accountKey: request.accountKey, deviceKey: request.deviceKey };
 
@@ -157,8 +158,13 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
     if (state.status !== 'WAITING_FOR_TOKEN') {
       throw refuse(APPROVAL_FAILURE.invalidState, `the approval is ${state.status}, not WAITING_FOR_TOKEN`);
     }
-    if (Date.now() >= deadlineMs)
+    requireBeforeDeadline();
+  }
+
+  function requireBeforeDeadline(): void {
+    if (Date.now() >= deadlineMs) {
       throw refuse(APPROVAL_FAILURE.deadlinePassed, `the deadline ${state.deadline} has passed`);
+    }
   }
 
   function requireResendAllowed(): void {
@@ -180,7 +186,7 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
       serialized(async (): Promise<SubmitTokenResult> => {
         // Checked again: the state may have moved while this update waited for its turn.
         requireWaitingForToken();
-        const { token } = parseInputOrFail(submitTokenArgsSchema, args, 'submitToken');
+        const { token } = checkInputOrFail(submitTokenArgsCheck, args, 'submitToken');
         moveTo('VALIDATING');
         let outcome;
         try {
@@ -216,8 +222,12 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
       }),
     {
       validator: (args) => {
-        parseInputOrFail(submitTokenArgsSchema, args, 'submitToken');
-        requireWaitingForToken();
+        checkInputOrFail(submitTokenArgsCheck, args, 'submitToken');
+        // The bank sends the token while it creates the device, so an approver can type it before
+        // the creation call has returned: accept it then, and the handler checks it once creation
+        // has finished (it waits its turn behind the creation step).
+        if (state.status === 'CREATING') requireBeforeDeadline();
+        else requireWaitingForToken();
       },
     },
   );
@@ -227,7 +237,7 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
     (args) =>
       serialized(async (): Promise<ResendTokenResult> => {
         requireResendAllowed();
-        const { contactType } = parseInputOrFail(resendTokenArgsSchema, args, 'resendToken');
+        const { contactType } = checkInputOrFail(resendTokenArgsCheck, args, 'resendToken');
         const via = contactType ?? (request.contactType === 'email' ? 'email' : 'sms');
         let outcome;
         try {
@@ -258,7 +268,7 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
       }),
     {
       validator: (args) => {
-        parseInputOrFail(resendTokenArgsSchema, args, 'resendToken');
+        checkInputOrFail(resendTokenArgsCheck, args, 'resendToken');
         requireResendAllowed();
       },
     },
@@ -272,14 +282,14 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
         if (isTerminalStatus(state.status)) {
           throw refuse(APPROVAL_FAILURE.invalidState, `the approval already ended as ${state.status}`);
         }
-        const { reason } = parseInputOrFail(cancelArgsSchema, args, 'cancel');
+        const { reason } = checkInputOrFail(cancelArgsCheck, args, 'cancel');
         moveTo('CANCELLED', reason);
         if (policy.disableOnCancel) await disableDevice();
         return { status: 'CANCELLED', deviceDisabled: state.deviceDisabled ?? false };
       }),
     {
       validator: (args) => {
-        parseInputOrFail(cancelArgsSchema, args, 'cancel');
+        checkInputOrFail(cancelArgsCheck, args, 'cancel');
         if (isTerminalStatus(state.status)) {
           throw refuse(APPROVAL_FAILURE.invalidState, `the approval already ended as ${state.status}`);
         }

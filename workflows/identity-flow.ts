@@ -35,20 +35,21 @@ import {
   identityFlowWorkflowId,
   isFinalFlowStatus,
   outlineFingerprint,
-  startIdentityFlowInputSchema,
-  trackIdentityFlowInputSchema,
-  type IdentityFlowActivityContract,
-  type IdentityFlowResult,
-  type IdentityFlowView,
-  type OutlineRead,
-  type ParsedTrackIdentityFlowInput,
-  type StartIdentityFlowInput,
-  type StartedIdentityFlow,
-  type TrackIdentityFlowInput,
-  type TrackingState,
-  type WaitForOutlineChangeResult,
+} from '../contracts/identity-flow-core';
+import { startIdentityFlowInputCheck, trackIdentityFlowInputCheck } from '../contracts/identity-flow-checks';
+import type {
+  IdentityFlowActivityContract,
+  IdentityFlowResult,
+  IdentityFlowView,
+  OutlineRead,
+  ParsedTrackIdentityFlowInput,
+  StartIdentityFlowInput,
+  StartedIdentityFlow,
+  TrackIdentityFlowInput,
+  TrackingState,
+  WaitForOutlineChangeResult,
 } from '../contracts/identity-flow';
-import { parseInputOrFail } from '../contracts/validation';
+import { checkInputOrFail } from '../contracts/validation';
 
 /** One attempt to start a provider flow, and how many attempts (each may leave an INIT flow behind). */
 const START_FLOW_ATTEMPT_MS = 60_000;
@@ -167,7 +168,7 @@ function applyPoll(
 }
 
 export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Promise<IdentityFlowResult> {
-  const input = parseInputOrFail(trackIdentityFlowInputSchema, rawInput, 'identity flow input');
+  const input = checkInputOrFail(trackIdentityFlowInputCheck, rawInput, 'identity flow input');
   const { flowId, polling } = input;
   const state: TrackingState = input.resume ?? {
     deadlineAt: Date.now() + input.deadlineMs,
@@ -278,7 +279,7 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
  * flow-derived id (left running when this one completes), and returns the user's link.
  */
 export async function identityFlowStarterWorkflow(rawInput: StartIdentityFlowInput): Promise<StartedIdentityFlow> {
-  const input = parseInputOrFail(startIdentityFlowInputSchema, rawInput, 'identity flow start input');
+  const input = checkInputOrFail(startIdentityFlowInputCheck, rawInput, 'identity flow start input');
   const { startEsignFlow } = proxyActivities<IdentityFlowActivityContract>({
     startToCloseTimeout: START_FLOW_ATTEMPT_MS,
     // Retries (and the platform's Retry-After) never outlast the flow's own deadline.

@@ -25,15 +25,13 @@ import {
   PHONE_GATEWAY_FAILURE,
   PHONE_GATEWAY_RETRYABLE_FAILURES,
   PhoneCheckOutcomeKey,
-  phoneCheckInputSchema,
   phoneGatewayTaskQueue,
-  type PhoneCheckInput,
   type PhoneCheckOutcomeAttribute,
-  type PhoneCheckParsedInput,
-  type PhoneCheckRetry,
   type PhoneCheckWorkflowResult,
-} from '../contracts/phone-check';
-import { INVALID_INPUT_FAILURE, parseInputOrFail } from '../contracts/validation';
+} from '../contracts/phone-check-core';
+import { phoneCheckInputCheck } from '../contracts/phone-check-checks';
+import type { PhoneCheckInput, PhoneCheckParsedInput, PhoneCheckRetry } from '../contracts/phone-check';
+import { INVALID_INPUT_FAILURE, checkInputOrFail } from '../contracts/validation';
 
 /** Longer than any sensible PROVIDER_TIMEOUT_MS, so the client's own timeout is what normally fires. */
 const CALL_TIMEOUT_MS = 30_000;
@@ -57,7 +55,7 @@ function recordOutcome(value: PhoneCheckOutcomeAttribute): void {
 /** Bad input ends the check before any gateway call, as a non-retryable `InvalidInput` naming the field. */
 function parseOrReject(input: PhoneCheckInput): PhoneCheckParsedInput {
   try {
-    return parseInputOrFail(phoneCheckInputSchema, input, 'phone check input');
+    return checkInputOrFail(phoneCheckInputCheck, input, 'phone check input');
   } catch (error) {
     recordOutcome('INPUT_REJECTED');
     throw error;

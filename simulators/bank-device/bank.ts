@@ -109,6 +109,8 @@ function parseJsonBody(rawBody: string | undefined): { ok: true; value: unknown 
 export class SimulatedBank {
   private readonly accounts = new Map<string, Account>();
   private readonly devices = new Map<string, Device>();
+  /** Device key → device, so the approver's token lookup does not scan every device (benchmarks hold 10,000). */
+  private readonly devicesByKey = new Map<string, Device>();
   private requester = { configured: true, canCreateDevices: true };
 
   constructor(
@@ -119,6 +121,7 @@ export class SimulatedBank {
   reset(): void {
     this.accounts.clear();
     this.devices.clear();
+    this.devicesByKey.clear();
     this.requester = { configured: true, canCreateDevices: true };
   }
 
@@ -143,7 +146,7 @@ export class SimulatedBank {
   }
 
   sentToken(deviceKey: string): SentToken | undefined {
-    const device = [...this.devices.values()].find((candidate) => candidate.deviceKey === deviceKey.toLowerCase());
+    const device = this.devicesByKey.get(deviceKey.toLowerCase());
     if (!device) return undefined;
     return {
       device_key: device.deviceKey,
@@ -207,6 +210,7 @@ export class SimulatedBank {
     };
     if (!liveness) this.sendToken(device);
     this.devices.set(id, device);
+    this.devicesByKey.set(device.deviceKey, device);
     this.hooks.count('devicesCreated');
     return {
       status: 202,

@@ -26,9 +26,13 @@ export class BankDeviceControl {
     return (await this.generic.request('GET', `/tokens/${deviceKey}`)) as SentToken;
   }
 
-  /** The bank takes `delayMs` to process the next `times` calls of a route; they complete even if the caller left. */
-  async slow(route: BankRouteName, delayMs: number, times = 1): Promise<void> {
-    await this.generic.request('POST', '/slow', { route, delayMs, times });
+  /**
+   * The bank takes `delayMs` to process the next `times` calls of a route; they complete even if
+   * the caller left. `phase: 'after'` does the work at once (a created device's token is already
+   * sent) and holds only the answer.
+   */
+  async slow(route: BankRouteName, delayMs: number, times = 1, phase: 'before' | 'after' = 'before'): Promise<void> {
+    await this.generic.request('POST', '/slow', { route, delayMs, times, phase });
   }
 
   async counter(name: string): Promise<number> {

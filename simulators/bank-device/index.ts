@@ -6,7 +6,7 @@
  *   POST /__control/accounts           register an account: { account_key, approvers: [cpf], kind?, token_attempt_limit? }
  *   POST /__control/requester          { configured?, can_create_devices? } (OBD000093 / OBD000094)
  *   GET  /__control/tokens/:device_key the token "sent" to the approver (404 when none)
- *   POST /__control/slow               { route: create|validate|resend|read|disable, delayMs, times? }: the bank
+ *   POST /__control/slow               { route: create|validate|resend|read|disable, delayMs, times?, phase? }: the bank
  *                                      takes that long to process the next calls, and their effect happens
  *                                      even if the caller gave up (a timeout, a killed worker). The framework's
  *                                      generic `delay` fault runs before the body is read, so a caller that
@@ -57,21 +57,27 @@ const slowSetupSchema = z.object({
   route: z.enum(Object.keys(BANK_ROUTES) as [BankRouteName, ...BankRouteName[]]),
   delayMs: z.number().int().positive().max(120_000),
   times: z.number().int().positive().default(1),
+  /** `after`: the bank does the work at once and holds only its answer (a token already went out). */
+  phase: z.enum(['before', 'after']).default('before'),
 });
 
-/** Processing delays taken inside the handler, after the body was read: the call completes regardless. */
+/**
+ * Processing delays taken inside the handler, after the body was read: the call completes
+ * regardless. `before` delays the work; `after` does the work at once and delays the answer.
+ */
 class SlowBank {
-  private rules: Array<{ route: BankRouteName; delayMs: number; remaining: number }> = [];
+  private rules: Array<{ route: BankRouteName; phase: 'before' | 'after'; delayMs: number; remaining: number }> = [];
 
   add(input: unknown): string[] {
     const parsed = slowSetupSchema.safeParse(input);
     if (!parsed.success) return parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    this.rules.push({ route: parsed.data.route, delayMs: parsed.data.delayMs, remaining: parsed.data.times });
+    const { route, phase, delayMs, times } = parsed.data;
+    this.rules.push({ route, phase, delayMs, remaining: times });
     return [];
   }
 
-  async wait(route: BankRouteName): Promise<void> {
-    const rule = this.rules.find((candidate) => candidate.route === route);
+  async wait(route: BankRouteName, phase: 'before' | 'after'): Promise<void> {
+    const rule = this.rules.find((candidate) => candidate.route === route && candidate.phase === phase);
     if (!rule) return;
     rule.remaining -= 1;
     if (rule.remaining <= 0) this.rules = this.rules.filter((candidate) => candidate !== rule);
@@ -160,8 +166,10 @@ export async function startBankDeviceSimulator(options: BankDeviceSimulatorOptio
             method,
             url,
             handler: async (request, reply) => {
-              await slow.wait(name);
-              return send(reply, answer(request.params, request));
+              await slow.wait(name, 'before');
+              const answered = answer(request.params, request);
+              await slow.wait(name, 'after');
+              return send(reply, answered);
             },
           });
         };

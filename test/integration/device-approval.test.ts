@@ -200,12 +200,33 @@ describe('wrong tokens', () => {
     await handle.executeUpdate(cancelApprovalUpdate, { args: [{ reason: 'test cleanup' }] });
   });
 
-  it('refuses a token while the device is still being created', async () => {
-    await bank.slow('create', 1500);
+  it('accepts a token typed while the bank is still answering the creation call, and checks it after', async () => {
+    // The bank creates the device (and sends the token) at once, then holds its answer: the
+    // approver has the token while the workflow is still CREATING.
+    await bank.slow('create', 3000, 1, 'after');
+    const request = input();
+    const handle = await start(request);
+    await waitForStatus(handle, 'CREATING');
+    const { token } = await bank.sentToken(request.deviceKey);
+    expect((await handle.query(approvalStateQuery)).status).toBe('CREATING');
+    expect(await handle.executeUpdate(submitTokenUpdate, { args: [{ token: token! }] })).toEqual({
+      outcome: 'accepted',
+    });
+    const result = await handle.result();
+    expect(result.transitions.map((transition) => transition.status)).toEqual([
+      'CREATING',
+      'WAITING_FOR_TOKEN',
+      'VALIDATING',
+      'APPROVED',
+    ]);
+  });
+
+  it('still refuses a malformed token while the device is being created', async () => {
+    await bank.slow('create', 3000, 1, 'after');
     const handle = await start(input());
     await waitForStatus(handle, 'CREATING');
-    const refused = await updateFailure(handle.executeUpdate(submitTokenUpdate, { args: [{ token: 'abc123' }] }));
-    expect(refused.type).toBe('InvalidState');
+    const refused = await updateFailure(handle.executeUpdate(submitTokenUpdate, { args: [{ token: 'abc' }] }));
+    expect(refused.type).toBe('InvalidInput');
     await waitForStatus(handle, 'WAITING_FOR_TOKEN');
     await handle.executeUpdate(cancelApprovalUpdate, { args: [{ reason: 'test cleanup' }] });
   });
