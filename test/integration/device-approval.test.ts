@@ -70,6 +70,17 @@ async function waitForStatus(handle: Handle, status: DeviceApprovalStatus): Prom
   }
 }
 
+/** The token as soon as the bank has sent it (the device exists), polled like an approver's inbox. */
+async function tokenOnceSent(deviceKey: string): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const sent = await bank.sentToken(deviceKey).catch(() => undefined);
+    if (sent?.token) return sent.token;
+    if (Date.now() > deadline) throw new Error('the bank never sent a token');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function startWaiting(overrides: Partial<DeviceApprovalInput> = {}) {
   const request = input(overrides);
   const handle = await start(request);
@@ -206,10 +217,9 @@ describe('wrong tokens', () => {
     await bank.slow('create', 3000, 1, 'after');
     const request = input();
     const handle = await start(request);
-    await waitForStatus(handle, 'CREATING');
-    const { token } = await bank.sentToken(request.deviceKey);
+    const token = await tokenOnceSent(request.deviceKey);
     expect((await handle.query(approvalStateQuery)).status).toBe('CREATING');
-    expect(await handle.executeUpdate(submitTokenUpdate, { args: [{ token: token! }] })).toEqual({
+    expect(await handle.executeUpdate(submitTokenUpdate, { args: [{ token }] })).toEqual({
       outcome: 'accepted',
     });
     const result = await handle.result();

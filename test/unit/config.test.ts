@@ -34,6 +34,14 @@ describe('configuration', () => {
     expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'kyc' });
   });
 
+  it('sizes the workflow cache from KYC_MAX_CACHED_WORKFLOWS, with a bounded default', () => {
+    expect(loadConfig(valid).worker.maxCachedWorkflows).toBe(400);
+    expect(loadConfig({ ...valid, KYC_MAX_CACHED_WORKFLOWS: '0' }).worker.maxCachedWorkflows).toBe(0);
+    expect(loadConfig({ ...valid, KYC_MAX_CACHED_WORKFLOWS: '2500' }).worker.maxCachedWorkflows).toBe(2500);
+    expect(problemsOf({ ...valid, KYC_MAX_CACHED_WORKFLOWS: 'lots' })[0]).toMatch(/^KYC_MAX_CACHED_WORKFLOWS: /);
+    expect(problemsOf({ ...valid, KYC_MAX_CACHED_WORKFLOWS: '-5' })[0]).toMatch(/^KYC_MAX_CACHED_WORKFLOWS: /);
+  });
+
   it('lists every bad variable at once, by name', () => {
     const problems = problemsOf({ PHONE_RATE_PER_SECOND: '-1', BANK_BASE_URL: 'not a url' });
     const names = problems.map((problem) => problem.split(':')[0]);
