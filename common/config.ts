@@ -58,7 +58,7 @@ const headerName = z
   .optional();
 
 /** See KYC_MAX_CACHED_WORKFLOWS; measured in docs/performance.md. */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 400;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
 
 /** Environment variables, as named in the README and `.env.example`. */
 const environmentSchema = z.object({

@@ -35,7 +35,7 @@ describe('configuration', () => {
   });
 
   it('sizes the workflow cache from KYC_MAX_CACHED_WORKFLOWS, with a bounded default', () => {
-    expect(loadConfig(valid).worker.maxCachedWorkflows).toBe(400);
+    expect(loadConfig(valid).worker.maxCachedWorkflows).toBe(250);
     expect(loadConfig({ ...valid, KYC_MAX_CACHED_WORKFLOWS: '0' }).worker.maxCachedWorkflows).toBe(0);
     expect(loadConfig({ ...valid, KYC_MAX_CACHED_WORKFLOWS: '2500' }).worker.maxCachedWorkflows).toBe(2500);
     expect(problemsOf({ ...valid, KYC_MAX_CACHED_WORKFLOWS: 'lots' })[0]).toMatch(/^KYC_MAX_CACHED_WORKFLOWS: /);
