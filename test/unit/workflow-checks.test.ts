@@ -153,6 +153,9 @@ describe('phone check input: workflow checker and zod schema agree', () => {
     ['bad factors', { phone: '1', idCard: '1234', name: ' ', retry: { initialIntervalMs: 1, zz: 2 } }],
     ['wrong types and lengths', { phone: 13800138000, idCard: '11010519491231002Y', name: 'x'.repeat(65) }],
     ['an unknown key', { ...valid, extra: true }],
+    ['an impossible birth date (month 13)', { ...valid, idCard: '110101199013010012' }],
+    ['an unanswered-call policy', { ...valid, unansweredCall: 'fail' }],
+    ['an unknown unanswered-call policy', { ...valid, unansweredCall: 'sometimes' }],
     ['nothing', undefined],
   ])('%s', (_name, value) => {
     expectSame(phoneCheckInputSchema, phoneCheckInputCheck, value);
@@ -228,6 +231,8 @@ describe('identity-flow inputs: workflow checker and zod schema agree', () => {
       { contextId: 'a b', objectType: 'ORGANIZATION' },
     ],
     ['a bad redirect', { contextId: 'c', objectType: 'INDIVIDUAL', redirectUrl: 'not a url' }],
+    ['a phone number written with separators', { contextId: '138-0013-8000', objectType: 'INDIVIDUAL' }],
+    ['a CPF written with dots', { contextId: '529.982.247-25', objectType: 'INDIVIDUAL' }],
   ])('starter: %s', (_name, value) => {
     expectSame(startIdentityFlowInputSchema, startIdentityFlowInputCheck, value);
   });
