@@ -18,6 +18,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -54,6 +55,13 @@ import { checkInputOrFail } from '../contracts/validation';
 /** One attempt to start a provider flow, and how many attempts (each may leave an INIT flow behind). */
 const START_FLOW_ATTEMPT_MS = 60_000;
 const START_FLOW_ATTEMPTS = 5;
+
+/**
+ * Patch id of the change that makes the workflow wait for a cancelled poller to end before it
+ * returns or continues as new (WAIT_CANCELLATION_COMPLETED), so a closed run lists no pending
+ * activity. Runs that started before it keep TRY_CANCEL on replay.
+ */
+export const POLLER_CANCEL_WAIT_PATCH = 'identity-flow-poller-cancel-wait';
 
 /** Extra time the poller gets past the deadline, for its last read and a heartbeat timeout. */
 const DEADLINE_GRACE_MS = 60_000;
@@ -121,6 +129,14 @@ function resultOfGone(
   }
 }
 
+/** Resolves when the promise settles either way (a cancelled poller's rejection is expected). */
+function settled(promise: Promise<unknown>): Promise<void> {
+  return promise.then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 function deadlineResult(flowId: string, state: TrackingState): IdentityFlowResult {
   return {
     status: 'EXPIRED',
@@ -184,6 +200,11 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
   let result: IdentityFlowResult | null = null;
   let wakeRequested = false;
   let readImmediately = true;
+  // Decided once per run, before the first poller is scheduled (the marker goes first in history).
+  const waitForCancelledPollers = patched(POLLER_CANCEL_WAIT_PATCH);
+  // Pollers cancelled by a wake-up that have not acknowledged yet: the run ends only after them.
+  const endingPollers: Array<Promise<void>> = [];
+  const pollersEnded = () => Promise.all(endingPollers);
 
   setHandler(identityFlowOutlineQuery, (): IdentityFlowView => ({
     flowId,
@@ -211,6 +232,7 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
   while (!result) {
     const info = workflowInfo();
     if (info.historyLength >= input.continueAsNewAfterEvents || info.continueAsNewSuggested) {
+      await pollersEnded();
       await condition(allHandlersFinished);
       const next: TrackIdentityFlowInput = {
         flowId,
@@ -232,8 +254,12 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
       heartbeatTimeout: polling.heartbeatTimeoutMs,
       scheduleToCloseTimeout:
         Math.max(0, state.deadlineAt - Date.now()) + DEADLINE_GRACE_MS + polling.heartbeatTimeoutMs,
-      // Do not wait for a sleeping poller to acknowledge: the next poller reads right away.
-      cancellationType: ActivityCancellationType.TRY_CANCEL,
+      // The next poller reads right away either way; with the patch the cancelled one is awaited
+      // before the run closes (it hears the cancellation on its next heartbeat), so the closed run
+      // lists no pending activity and the poller's end is recorded.
+      cancellationType: waitForCancelledPollers
+        ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+        : ActivityCancellationType.TRY_CANCEL,
       retry: retryPolicy(input.providerRetry),
     });
 
@@ -262,14 +288,21 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
         result = deadlineResult(flowId, state);
       } else {
         if (!isCancellation(error)) publishStatus('ERROR');
+        if (waitForCancelledPollers) {
+          scope.cancel();
+          await settled(polled);
+          await pollersEnded();
+        }
         throw asWorkflowFailure(error);
       }
     } finally {
       // Ends whichever of the two is still pending (the poller on a wake-up, the wait otherwise).
       scope.cancel();
+      if (waitForCancelledPollers) endingPollers.push(settled(polled));
     }
   }
 
+  await pollersEnded();
   publishStatus(result.status);
   return result;
 }
