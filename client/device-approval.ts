@@ -35,7 +35,7 @@ import { uuidV4 } from '../contracts/identifiers';
 import { InvalidInputError, parseInput } from '../contracts/validation';
 import type { deviceApprovalWorkflow } from '../workflows/device-approval';
 import type { KycContext } from './context';
-import { withKycErrors } from './failures';
+import { closedRunResult, latestExecutionStatus, withKycErrors } from './failures';
 import { listExecutions, type ListedExecution } from './listing';
 import { updateIdFor, type RequestOptions } from './request-ids';
 import { startOrAttach, type StartOutcome } from './starting';
@@ -111,8 +111,8 @@ export class DeviceApprovalHandle {
    * (which needs no worker).
    */
   async state(): Promise<DeviceApprovalState> {
-    const description = await withKycErrors(this.context, this.at('describe'), () => this.temporal.describe());
-    if (description.status.name !== 'RUNNING') return this.result();
+    const status = await latestExecutionStatus(this.context, this.workflowId);
+    if (status !== 'RUNNING') return closedRunResult(status, () => this.result());
     return this.queryState();
   }
 

@@ -67,8 +67,24 @@ export class FlowFailedError extends KycClientError {
     /** The failure type at the root of the chain, e.g. `InvalidInput` or `PhoneGatewayAuthRejected`. */
     readonly failureType: string,
     readonly reason: string,
+    /** Temporal's close status when it was read (FAILED, TERMINATED, CANCELED, TIMED_OUT). */
+    readonly executionStatus?: string,
   ) {
-    super(`workflow ${workflowId} failed (${failureType}): ${reason}`);
+    super(`workflow ${workflowId} ${closeWords(executionStatus)} (${failureType}): ${reason}`);
+  }
+}
+
+function closeWords(status: string | undefined): string {
+  switch (status) {
+    case 'TERMINATED':
+      return 'was terminated';
+    case 'CANCELLED':
+    case 'CANCELED':
+      return 'was cancelled';
+    case 'TIMED_OUT':
+      return 'timed out';
+    default:
+      return 'failed';
   }
 }
 

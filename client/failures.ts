@@ -91,6 +91,32 @@ async function executionStatus(context: KycContext, workflowId: string): Promise
   }
 }
 
+/**
+ * Temporal's execution status of the latest run (RUNNING, COMPLETED, FAILED, TERMINATED,
+ * CANCELLED, TIMED_OUT; never CONTINUED_AS_NEW, since the latest run is the one that continued).
+ * Throws `FlowNotFoundError` when there is no run.
+ */
+export async function latestExecutionStatus(context: KycContext, workflowId: string): Promise<string> {
+  const status = await executionStatus(context, workflowId);
+  if (status === undefined) throw new FlowNotFoundError(workflowId);
+  return status;
+}
+
+/**
+ * The result of a closed run, read with `read` (the handle's `result()`); a run that ended without
+ * one (failed, terminated, cancelled, timed out) throws `FlowFailedError` carrying `status`.
+ */
+export async function closedRunResult<T>(status: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof FlowFailedError && error.executionStatus === undefined) {
+      throw new FlowFailedError(error.workflowId, error.failureType, error.reason, status);
+    }
+    throw error;
+  }
+}
+
 /** Synchronous part of the mapping: everything that needs no further call to the server. */
 export function toKycError(context: KycContext, error: unknown, at: FailureContext): Error {
   if (error instanceof KycClientError) return error;

@@ -25,7 +25,7 @@ import {
 import { parseInput } from '../contracts/validation';
 import type { identityFlowStarterWorkflow, identityFlowWorkflow } from '../workflows/identity-flow';
 import type { KycContext } from './context';
-import { withKycErrors } from './failures';
+import { closedRunResult, latestExecutionStatus, withKycErrors } from './failures';
 import { listExecutions, type ListedExecution } from './listing';
 import { startOrAttach, type StartOutcome } from './starting';
 import { identityFlowStartMetadata, identityFlowTrackingMetadata } from './summaries';
@@ -95,6 +95,24 @@ export class IdentityFlowHandle {
     return withKycErrors(this.context, { workflowId: this.workflowId, operation: 'query outline' }, () =>
       client.connection.withDeadline(Date.now() + queryTimeoutMs, () => this.temporal.query(identityFlowOutlineQuery)),
     );
+  }
+
+  /**
+   * The flow's view from its latest run: the outline query while it runs; once it closed, from its
+   * close status: completed gives the final view (phase DONE with the result), and a run that
+   * failed, was terminated, cancelled or timed out throws `FlowFailedError` with that status.
+   */
+  async status(): Promise<IdentityFlowView> {
+    const status = await latestExecutionStatus(this.context, this.workflowId);
+    if (status === 'RUNNING') return this.outline();
+    const result = await closedRunResult(status, () => this.result());
+    try {
+      const view = await this.outline();
+      if (view.result) return view;
+    } catch {
+      // No worker to answer the query: the result alone is the news.
+    }
+    return { ...emptyView(this.flowId), phase: 'DONE', result };
   }
 
   /** The final result (follows continue-as-new); waits until the flow ends. */

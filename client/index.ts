@@ -46,6 +46,7 @@ export {
   type PhoneCheckListFilter,
   type PhoneCheckListItem,
   type PhoneCheckRun,
+  type PhoneCheckStatus,
 } from './phone-check';
 export { newRequestId, requestIdSchema, type RequestOptions } from './request-ids';
 export type { StartOutcome } from './starting';

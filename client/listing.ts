@@ -14,6 +14,12 @@ export interface ListedExecution {
   closeTime?: Date;
 }
 
+/**
+ * Lists matching executions, newest started first. The server returns its own order (the SQL
+ * visibility store: running first, then by close time), so the first `limit` it returns are
+ * sorted here by start time; with more matches than `limit`, which ones are listed follows the
+ * server's order.
+ */
 export async function listExecutions(
   context: KycContext,
   query: string,
@@ -44,6 +50,6 @@ export async function listExecutions(
       const setupError = await namespaceSetupError(context);
       if (setupError) throw setupError;
     }
-    return found;
+    return found.sort((a, b) => b.execution.startTime.getTime() - a.execution.startTime.getTime());
   });
 }

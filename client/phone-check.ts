@@ -22,7 +22,7 @@ import { parseInput } from '../contracts/validation';
 import type { phoneCheckWorkflow } from '../workflows/phone-check';
 import type { KycContext } from './context';
 import { ResultUnreadableError } from './errors';
-import { withKycErrors } from './failures';
+import { closedRunResult, latestExecutionStatus, withKycErrors } from './failures';
 import { listExecutions, type ListedExecution } from './listing';
 import { parseRequestId } from './request-ids';
 import { startOrAttach, type StartOutcome } from './starting';
@@ -40,6 +40,14 @@ export interface PhoneCheckRun {
   /** False when an earlier request with the same id had already started (or finished) the check. */
   started: boolean;
   result: PhoneCheckWorkflowResult;
+}
+
+export interface PhoneCheckStatus {
+  workflowId: string;
+  /** Temporal's execution status of the latest run: RUNNING or COMPLETED. */
+  execution: string;
+  /** Present once the check completed. */
+  result?: PhoneCheckResult;
 }
 
 export interface PhoneCheckListFilter {
@@ -93,6 +101,18 @@ export class PhoneChecks {
     return withKycErrors(this.context, { workflowId, operation: 'phone check result' }, () =>
       this.handle(workflowId).result(),
     );
+  }
+
+  /**
+   * Where the check made under this request id stands, without waiting: `RUNNING` (no result yet),
+   * or its close status with the result; a check that failed, was terminated, cancelled or timed
+   * out throws `FlowFailedError` with that status.
+   */
+  async status(requestId: string): Promise<PhoneCheckStatus> {
+    const workflowId = phoneCheckWorkflowId(parseRequestId(requestId, 'phone check'));
+    const execution = await latestExecutionStatus(this.context, workflowId);
+    if (execution === 'RUNNING') return { workflowId, execution };
+    return { workflowId, execution, result: await closedRunResult(execution, () => this.result(requestId)) };
   }
 
   async list(filter: PhoneCheckListFilter = {}): Promise<PhoneCheckListItem[]> {

@@ -185,7 +185,7 @@ export function deviceCommand(session: CliSession): Command {
 
   device
     .command('list')
-    .description('list approvals by status, account or contact type (newest first)')
+    .description('list approvals by status, account or contact type (newest started first)')
     .addOption(new Option('--status <status>', 'only approvals in this status').choices(DEVICE_APPROVAL_STATUSES))
     .option('--waiting', 'only running approvals waiting for a token (same as --status WAITING_FOR_TOKEN --running)')
     .option('--running', 'only approvals whose workflow is still running')

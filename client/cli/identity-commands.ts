@@ -93,13 +93,13 @@ export function identityCommand(session: CliSession): Command {
 
   identity
     .command('status')
-    .description('show the latest outline of a flow')
+    .description('show the latest outline of a flow; a closed flow shows its result, or fails (exit 6) as it ended')
     .argument(...FLOW_ARGUMENT)
     .action(async (flow: string, _options: unknown, command: Command) => {
       const context = session.context(command);
       parseFlowRef(flow);
       const handle = (await context.kyc()).identityFlows.get(flow);
-      const view = await handle.outline();
+      const view = await handle.status();
       context.print(renderIdentityView(handle.workflowId, view), { workflowId: handle.workflowId, view });
     });
 
@@ -123,7 +123,7 @@ export function identityCommand(session: CliSession): Command {
 
   identity
     .command('list')
-    .description('list tracked flows by status and age (newest first)')
+    .description('list tracked flows by status and age (newest started first)')
     .addOption(new Option('--status <status...>', 'only flows in these statuses').choices(IDENTITY_FLOW_STATUS_VALUES))
     .option('--in-progress', 'only flows still being tracked')
     .option('--older-than <duration>', 'only flows whose tracking started longer ago than this, e.g. 2h', parseDuration)

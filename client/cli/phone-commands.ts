@@ -1,4 +1,4 @@
-/** `kyc phone check|list`: the phone three-factor check (carrier verification gateway). */
+/** `kyc phone check|status|list`: the phone three-factor check (carrier verification gateway). */
 import { Command, Option } from 'commander';
 import { phoneCheckInputSchema, type PhoneCheckOutcomeAttribute } from '../../contracts/phone-check';
 import { parseInput } from '../../contracts/validation';
@@ -6,7 +6,7 @@ import { PHONE_CHECK_OUTCOME_VALUES } from '../phone-check';
 import { parseRequestId } from '../request-ids';
 import type { CliContext, CliSession } from './context';
 import { parseCount, parseDuration } from './durations';
-import { renderPhoneList, renderPhoneResult } from './render';
+import { renderPhoneList, renderPhoneResult, renderPhoneStatus } from './render';
 
 interface CheckOptions {
   requestId: string;
@@ -73,8 +73,21 @@ export function phoneCommand(session: CliSession): Command {
     });
 
   phone
+    .command('status')
+    .description(
+      'show where a check stands without waiting: running, or its result; a check that ended without one exits 6',
+    )
+    .argument('<request-id>', 'the request id the check was made under (the workflow id is phone-check/<id>)')
+    .action(async (requestId: string, _options: unknown, command: Command) => {
+      const context = session.context(command);
+      parseRequestId(requestId, 'phone check');
+      const status = await (await context.kyc()).phoneChecks.status(requestId);
+      context.print(renderPhoneStatus(status), status);
+    });
+
+  phone
     .command('list')
-    .description('list checks by outcome (newest first)')
+    .description('list checks by outcome (newest started first)')
     .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(PHONE_CHECK_OUTCOME_VALUES))
     .option('--limit <n>', 'at most this many', parseCount, 50)
     .option('--all-task-queues', 'include checks of every task queue, not only KYC_TASK_QUEUE')

@@ -13,7 +13,7 @@ import type { IdentityFlowResult, IdentityFlowView, StartedIdentityFlow } from '
 import type { PhoneCheckWorkflowResult } from '../../contracts/phone-check';
 import type { DeviceApprovalListItem } from '../device-approval';
 import type { IdentityFlowListItem } from '../identity-flow';
-import type { PhoneCheckListItem } from '../phone-check';
+import type { PhoneCheckListItem, PhoneCheckStatus } from '../phone-check';
 import type { StartOutcome } from '../starting';
 import { relative } from './durations';
 import { clock, fields, table, timestamp } from './table';
@@ -220,6 +220,11 @@ export function renderPhoneResult(workflowId: string, started: boolean, result: 
       ['description', result.description || undefined],
     ]),
   ].join('\n');
+}
+
+export function renderPhoneStatus(status: PhoneCheckStatus): string {
+  if (!status.result) return `Phone check ${status.workflowId}\n${fields([['execution', status.execution]])}`;
+  return renderPhoneResult(status.workflowId, true, status.result);
 }
 
 export function renderPhoneList(items: PhoneCheckListItem[], now = Date.now()): string {
