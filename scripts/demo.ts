@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
+import { KycClient } from '../client';
 import { startCodecServer } from '../common/codec-server';
 import { loadPayloadEncryptionConfig } from '../common/config';
 import { writeLocalSettings } from '../common/local-profile';
@@ -136,7 +137,13 @@ async function main(): Promise<void> {
 
     const callbackUrl = `http://127.0.0.1:${ports.callbacks}/callbacks/esign`;
     say('Starting the provider simulators...');
-    const simulators = await startAllSimulators({ credentials, ports, defaultNotifyUrl: callbackUrl });
+    // Their accounts, devices and flows live next to the server's database: same lifetime.
+    const simulators = await startAllSimulators({
+      credentials,
+      ports,
+      defaultNotifyUrl: callbackUrl,
+      stateDir: join(options.dataDir, 'simulators'),
+    });
     cleanups.push(() => simulators.close());
 
     const taskQueue = 'kyc';
@@ -163,6 +170,7 @@ async function main(): Promise<void> {
       dataConverter: createDataConverter(encryption),
     });
     const context: DemoContext = {
+      kyc: new KycClient(client, { address: server.address, namespace: server.namespace, taskQueue }),
       client,
       taskQueue,
       namespace,

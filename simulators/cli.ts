@@ -18,8 +18,13 @@ async function main(): Promise<void> {
       join(__dirname, '..', '.data', 'secrets'),
     )
     .option('--notify-url <url>', 'where e-signature callbacks go by default', 'http://127.0.0.1:7310/callbacks/esign')
+    .option(
+      '--state-dir <dir>',
+      "accounts, devices and flows kept across restarts (the demo's folder)",
+      join(__dirname, '..', '.data', 'simulators'),
+    )
     .parse()
-    .opts<{ host: string; secretsDir: string; notifyUrl: string }>();
+    .opts<{ host: string; secretsDir: string; notifyUrl: string; stateDir: string }>();
 
   const credentials = await writeSecretFiles(options.secretsDir);
   const simulators = await startAllSimulators({
@@ -27,6 +32,7 @@ async function main(): Promise<void> {
     host: options.host,
     ports: DEFAULT_SIMULATOR_PORTS,
     defaultNotifyUrl: options.notifyUrl,
+    stateDir: options.stateDir,
   });
   console.log(`bank simulator:        ${simulators.bank.url}`);
   console.log(`e-signature simulator: ${simulators.esign.url}`);

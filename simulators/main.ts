@@ -2,6 +2,7 @@
  * Starts the three provider simulators on loopback, and gives the environment that points the
  * worker at them. Used by the demo, the test harness and `npm run simulators`.
  */
+import { join } from 'node:path';
 import type { DevCredentials } from '../scripts/lib/dev-credentials';
 import { startBankDeviceSimulator } from './bank-device';
 import { startEsignSimulator } from './esign';
@@ -34,6 +35,12 @@ export async function startAllSimulators(options: {
   host?: string;
   /** Where the e-signature simulator sends callbacks for flows started without a notify URL. */
   defaultNotifyUrl?: string;
+  /**
+   * Keep the bank's accounts and devices and the e-signature flows here across restarts
+   * (`bank.json`, `esign.json`); the demo uses `.data/simulators/`, next to the dev server's
+   * database, so both have the same lifetime. Without it the simulators start empty.
+   */
+  stateDir?: string;
 }): Promise<RunningSimulators> {
   const { credentials } = options;
   const ports = options.ports ?? { bank: 0, esign: 0, phone: 0 };
@@ -43,6 +50,7 @@ export async function startAllSimulators(options: {
     port: ports.bank,
     apiClientKey: credentials.bankApiClientKey,
     clientPublicKeyPem: credentials.bankPublicKeyPem,
+    stateFile: options.stateDir && join(options.stateDir, 'bank.json'),
   });
   const esign = await startEsignSimulator({
     host,
@@ -50,6 +58,7 @@ export async function startAllSimulators(options: {
     appId: credentials.esignAppId,
     appSecret: credentials.esignAppSecret,
     defaultNotifyUrl: options.defaultNotifyUrl,
+    stateFile: options.stateDir && join(options.stateDir, 'esign.json'),
   });
   const phone = await startPhoneGatewaySimulator({ host, port: ports.phone, token: credentials.phoneToken });
   return {

@@ -6,6 +6,7 @@ import { CommanderError } from 'commander';
 import { ConfigError } from '../../common/config';
 import { InvalidInputError } from '../../contracts/validation';
 import { KycClientError } from '../errors';
+import { SimulatorControlError } from './dev-commands';
 import { InterruptedError } from './signals';
 
 export const EXIT = {
@@ -36,7 +37,7 @@ export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
   if (error instanceof InvalidInputError) return EXIT.invalidInput;
   if (error instanceof InterruptedError) return EXIT.interrupted;
-  if (error instanceof ConfigError) return EXIT.connection;
+  if (error instanceof ConfigError || error instanceof SimulatorControlError) return EXIT.connection;
   if (error instanceof KycClientError) {
     switch (error.kind) {
       case 'refused':

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { CliSession, processIo, type CliIo } from './context';
+import { devCommand } from './dev-commands';
 import { deviceCommand } from './device-commands';
 import { EXIT, errorAsJson, exitCodeFor, type ExitCode } from './exit-codes';
 import { identityCommand } from './identity-commands';
@@ -56,7 +57,7 @@ export function buildProgram(session: CliSession): Command {
       writeErr: (text) => io.stderr.write(text),
     })
     .exitOverride();
-  for (const sub of [deviceCommand(session), identityCommand(session), phoneCommand(session)]) {
+  for (const sub of [deviceCommand(session), identityCommand(session), phoneCommand(session), devCommand(session)]) {
     program.addCommand(sub);
   }
   // Subcommands inherit the output and exit handling, so their usage errors reach the same exit codes.

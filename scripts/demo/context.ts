@@ -1,8 +1,12 @@
 /** What each flow's demo step gets from the demo orchestrator (`scripts/demo.ts`). */
 import type { Client } from '@temporalio/client';
+import type { KycClient } from '../../client';
 import type { SimulatorControl } from '../../simulators/framework/control-client';
 
 export interface DemoContext {
+  /** The project's client library: what the demo starts and drives every workflow with. */
+  kyc: KycClient;
+  /** The same connection's plain Temporal client (for raw visibility queries and history). */
   client: Client;
   taskQueue: string;
   namespace: string;

@@ -3,24 +3,19 @@
  * approval, start it again (same run, no second device), find it among the approvals waiting for a
  * token, type a wrong token, read the real one from the bank simulator (standing in for the
  * approver's phone), submit it, then a liveness approval, a cancellation, and bad input refused
- * before the bank. Narration carries no personal data (no CPF, no token).
+ * before the bank, all through the project's client library (so each run has its UI summary).
+ * Narration carries no personal data (no CPF, no token).
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { DeviceApprovalHandle } from '../../client';
 import {
-  approvalStateQuery,
-  cancelApprovalUpdate,
-  DEVICE_APPROVAL_WORKFLOW_TYPE,
   deviceApprovalListQuery,
-  deviceApprovalStartOptions,
-  submitTokenUpdate,
   type DeviceApprovalInput,
   type DeviceApprovalStatus,
 } from '../../contracts/device-approval';
 import { InvalidInputError } from '../../contracts/validation';
 import { BANK_ROUTES, BankDeviceControl } from '../../simulators/bank-device';
-import type { deviceApprovalWorkflow } from '../../workflows/device-approval';
 import type { DemoContext } from './context';
 
 /** A made-up CPF with valid check digits (a published test vector), registered as the approver. */
@@ -28,11 +23,9 @@ const DEMO_APPROVER_CPF = '52998224725';
 
 const CREATE_CALLS = `calls:${BANK_ROUTES.create}`;
 
-type Handle = WorkflowHandleWithFirstExecutionRunId<typeof deviceApprovalWorkflow>;
-
-async function waitForStatus(handle: Pick<Handle, 'query'>, status: DeviceApprovalStatus): Promise<void> {
+async function waitForStatus(handle: DeviceApprovalHandle, status: DeviceApprovalStatus): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while ((await handle.query(approvalStateQuery)).status !== status) {
+  while ((await handle.state()).status !== status) {
     if (Date.now() > deadline) throw new Error(`the approval did not reach ${status}`);
     await sleep(100);
   }
@@ -40,6 +33,7 @@ async function waitForStatus(handle: Pick<Handle, 'query'>, status: DeviceApprov
 
 export async function runDeviceApprovalDemo(ctx: DemoContext): Promise<void> {
   const bank = new BankDeviceControl(ctx.controls.bank);
+  const approvals = ctx.kyc.deviceApprovals;
   const accountKey = randomUUID();
   await bank.registerAccount({ account_key: accountKey, approvers: [DEMO_APPROVER_CPF] });
   ctx.say(`Bank simulator: account ${accountKey} registered with one approver.`);
@@ -53,24 +47,19 @@ export async function runDeviceApprovalDemo(ctx: DemoContext): Promise<void> {
     policy: { approvalDeadlineMs: 10 * 60 * 1000, resendCooldownMs: 5_000 },
     ...overrides,
   });
-  const start = (input: DeviceApprovalInput): Promise<Handle> =>
-    ctx.client.workflow.start<typeof deviceApprovalWorkflow>(
-      DEVICE_APPROVAL_WORKFLOW_TYPE,
-      deviceApprovalStartOptions(input, ctx.taskQueue),
-    );
 
   // 1. An SMS approval, started twice: the second start attaches to the first run.
   const sms = request();
-  const handle = await start(sms);
+  const { handle, started } = await approvals.start(sms);
+  if (!started) throw new Error('the approval was not started');
   ctx.say(`Started an SMS approval: ${ctx.workflowLink(handle.workflowId)}`);
-  const again = await start(sms);
-  if (!handle.firstExecutionRunId) throw new Error('the start returned no run id');
+  const again = await approvals.start(sms);
   await waitForStatus(handle, 'WAITING_FOR_TOKEN');
   ctx.say(
-    `Started it again with the same keys: same run (${again.firstExecutionRunId === handle.firstExecutionRunId ? 'yes' : 'NO'}); ` +
+    `Started it again with the same keys: same run (${!again.started && again.workflowId === handle.workflowId ? 'yes' : 'NO'}); ` +
       `devices created at the bank: ${await bank.counter('devicesCreated')}.`,
   );
-  const waiting = await handle.query(approvalStateQuery);
+  const waiting = await handle.state();
   ctx.say(
     `State: ${waiting.status}, ${waiting.attemptsLeft} attempts and ${waiting.resendsLeft} re-sends left, deadline ${waiting.deadline}.`,
   );
@@ -78,7 +67,7 @@ export async function runDeviceApprovalDemo(ctx: DemoContext): Promise<void> {
   const query = deviceApprovalListQuery('WAITING_FOR_TOKEN', accountKey);
   let listed = 0;
   for (let tries = 0; tries < 50 && listed === 0; tries++) {
-    for await (const execution of ctx.client.workflow.list({ query })) if (execution.workflowId) listed += 1;
+    listed = (await approvals.waitingForToken({ accountKey })).length;
     if (listed === 0) await sleep(200);
   }
   ctx.say(`Approvals waiting for a token on this account (temporal workflow list --query "${query}"): ${listed}.`);
@@ -86,27 +75,25 @@ export async function runDeviceApprovalDemo(ctx: DemoContext): Promise<void> {
   // 2. The approver mistypes, then types the token the bank sent.
   const { token } = await bank.sentToken(sms.deviceKey);
   if (!token) throw new Error('the bank simulator sent no token');
-  const wrong = await handle.executeUpdate(submitTokenUpdate, {
-    args: [{ token: token === '000000' ? '111111' : '000000' }],
-  });
+  const wrong = await handle.submitToken(token === '000000' ? '111111' : '000000');
   ctx.say(
     `A wrong token: ${wrong.outcome}${wrong.outcome === 'wrong' ? `, ${wrong.attemptsLeft} attempts left` : ''}.`,
   );
   ctx.say('The token sent to the approver, read from the bank simulator (not shown), is submitted now.');
-  const right = await handle.executeUpdate(submitTokenUpdate, { args: [{ token }] });
+  const right = await handle.submitToken(token);
   const result = await handle.result();
   ctx.say(
     `Submitted: ${right.outcome}. Result: ${result.status}; path ${result.transitions.map((t) => t.status).join(' → ')}.`,
   );
 
   // 3. Liveness: the face check approves at creation.
-  const liveness = await start(request({ contactType: 'liveness', imageKey: randomUUID() }));
+  const liveness = (await approvals.start(request({ contactType: 'liveness', imageKey: randomUUID() }))).handle;
   ctx.say(`Liveness approval: ${ctx.workflowLink(liveness.workflowId)} → ${(await liveness.result()).status}.`);
 
   // 4. Cancelled while waiting: the pending device is disabled at the bank.
-  const cancelled = await start(request({ contactType: 'email' }));
+  const cancelled = (await approvals.start(request({ contactType: 'email' }))).handle;
   await waitForStatus(cancelled, 'WAITING_FOR_TOKEN');
-  const cancel = await cancelled.executeUpdate(cancelApprovalUpdate, { args: [{ reason: 'demo: user gave up' }] });
+  const cancel = await cancelled.cancel('demo: user gave up');
   ctx.say(
     `Cancelled approval: ${ctx.workflowLink(cancelled.workflowId)} → ${cancel.status}, device disabled: ${cancel.deviceDisabled}.`,
   );
@@ -114,7 +101,7 @@ export async function runDeviceApprovalDemo(ctx: DemoContext): Promise<void> {
   // 5. A CPF with wrong check digits never leaves the caller.
   const callsBefore = await bank.counter(CREATE_CALLS);
   try {
-    await start(request({ approverCpf: '52998224726' }));
+    await approvals.start(request({ approverCpf: '52998224726' }));
     throw new Error('bad input was accepted');
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;

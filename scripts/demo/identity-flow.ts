@@ -2,43 +2,22 @@
  * Demo of identity-flow tracking, as a caller and a user would drive it: start a new flow by the
  * caller's contextId (the starter returns the user's link), watch the outline change in the
  * query while the user works through the sub-flows, repeat the start and attach to the same flow,
- * and see the platform's signed callback wake the workflow for the verdict. No personal data.
+ * and see the platform's signed callback wake the workflow for the verdict. Driven through the
+ * project's client library, so each run has its UI summary. No personal data.
  */
 import { randomBytes } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import {
-  identityFlowOutlineQuery,
-  identityFlowStarterOptions,
-  type IdentityFlowView,
-  type StartIdentityFlowInput,
-  type StartedIdentityFlow,
-} from '../../contracts/identity-flow';
+import type { IdentityFlowHandle } from '../../client';
+import type { IdentityFlowView, StartIdentityFlowInput } from '../../contracts/identity-flow';
 import { EsignControl } from '../../simulators/esign';
-import type { identityFlowStarterWorkflow, identityFlowWorkflow } from '../../workflows/identity-flow';
 import type { DemoContext } from './context';
 
-/** Starts the starter for this contextId, or attaches to it (a finished starter's result stands). */
-async function startOrAttach(ctx: DemoContext, input: StartIdentityFlowInput): Promise<StartedIdentityFlow> {
-  const options = identityFlowStarterOptions(input.contextId, ctx.taskQueue);
-  try {
-    const handle = await ctx.client.workflow.start<typeof identityFlowStarterWorkflow>('identityFlowStarterWorkflow', {
-      ...options,
-      args: [input],
-    });
-    return await handle.result();
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    return ctx.client.workflow.getHandle<typeof identityFlowStarterWorkflow>(options.workflowId).result();
-  }
-}
-
 async function viewWhen(
-  handle: WorkflowHandle,
+  handle: IdentityFlowHandle,
   predicate: (view: IdentityFlowView) => boolean,
 ): Promise<IdentityFlowView> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const view = await handle.query(identityFlowOutlineQuery);
+    const view = await handle.outline();
     if (predicate(view)) return view;
     if (Date.now() > deadline) throw new Error('the outline did not change in time');
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -64,14 +43,13 @@ export async function runIdentityFlowDemo(ctx: DemoContext): Promise<void> {
 
   // 1. The caller asks for a verification; the starter starts the provider flow and its tracker.
   ctx.say(`Starting an identity flow for caller context ${contextId}...`);
-  const started = await startOrAttach(ctx, input);
+  const { flow: started, handle } = await ctx.kyc.identityFlows.start(input);
   ctx.say(`Provider flow ${started.flowId}; the user completes it at ${started.authUrl}`);
   ctx.say(`Tracking workflow: ${ctx.workflowLink(started.workflowId)}`);
-  const handle = ctx.client.workflow.getHandle<typeof identityFlowWorkflow>(started.workflowId);
   ctx.say(`Outline: ${describe(await viewWhen(handle, (view) => view.outline !== null))}`);
 
   // 2. The same request again attaches: same flow, no second provider flow.
-  const again = await startOrAttach(ctx, input);
+  const { flow: again } = await ctx.kyc.identityFlows.start(input);
   ctx.say(`Same contextId again: flow ${again.flowId} (${again.flowId === started.flowId ? 'attached' : 'NEW?!'}).`);
 
   // 3. The user opens the link and works through the checks; polling sees each change.
@@ -97,8 +75,8 @@ export async function runIdentityFlowDemo(ctx: DemoContext): Promise<void> {
   });
   ctx.say(`Flow finished at the provider; signed callback answered HTTP ${deliveries[0]?.status ?? 'n/a'}.`);
   const result = await handle.result();
-  const view = await handle.query(identityFlowOutlineQuery);
-  const events = (await handle.fetchHistory()).events?.length ?? 0;
+  const view = await handle.outline();
+  const events = (await ctx.client.workflow.getHandle(handle.workflowId).fetchHistory()).events?.length ?? 0;
   ctx.say(`Result: ${result.status}. ${describe(view)}; ${view.callbacks} callback(s); ${events} history events.`);
   ctx.say(`See it in the UI: ${ctx.workflowLink(started.workflowId)}`);
 }

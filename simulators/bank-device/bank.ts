@@ -118,6 +118,31 @@ export class SimulatedBank {
     private readonly defaultTokenAttemptLimit: number,
   ) {}
 
+  /** Accounts, devices and the requester setup as plain JSON (see PersistentState). */
+  snapshot(): unknown {
+    return {
+      accounts: [...this.accounts].map(([key, account]) => [key, { ...account, approvers: [...account.approvers] }]),
+      devices: [...this.devices],
+      requester: this.requester,
+    };
+  }
+
+  restore(saved: unknown): void {
+    const state = saved as
+      | {
+          accounts: Array<[string, Omit<Account, 'approvers'> & { approvers: string[] }]>;
+          devices: Array<[string, Device]>;
+          requester: { configured: boolean; canCreateDevices: boolean };
+        }
+      | undefined;
+    if (!state) return;
+    this.reset();
+    for (const [key, account] of state.accounts)
+      this.accounts.set(key, { ...account, approvers: new Set(account.approvers) });
+    for (const [key, device] of state.devices) this.devices.set(key, device);
+    this.requester = state.requester;
+  }
+
   reset(): void {
     this.accounts.clear();
     this.devices.clear();

@@ -36,6 +36,8 @@ export interface BankDeviceSimulatorOptions {
   apiClientKey: string;
   /** The public half of the key our requests are signed with. */
   clientPublicKeyPem: string;
+  /** Keep accounts and devices in this file across restarts (the demo's `.data/simulators/`). */
+  stateFile?: string;
   /** Wrong tokens before the bank locks a device (OBD000099); per-account overrides exist. */
   tokenAttemptLimit?: number;
   /** How far a request's JWT timestamp may be from the simulator's clock. */
@@ -112,12 +114,14 @@ export async function startBankDeviceSimulator(options: BankDeviceSimulatorOptio
     name: 'bank-device',
     host: options.host,
     port: options.port,
+    stateFile: options.stateFile,
     register: async (app: FastifyInstance) => {
       const bank = new SimulatedBank(
         { count: (name) => app.sim.count(name), now: () => new Date() },
         options.tokenAttemptLimit ?? 5,
       );
       const slow = new SlowBank();
+      app.sim.keepState(bank);
       app.sim.onReset(() => {
         bank.reset();
         slow.clear();

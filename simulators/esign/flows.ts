@@ -92,6 +92,16 @@ export class FlowStore {
     this.flows.clear();
   }
 
+  /** Every flow as plain JSON (see PersistentState). */
+  snapshot(): unknown {
+    return this.all();
+  }
+
+  restore(saved: unknown): void {
+    this.flows.clear();
+    for (const flow of (saved as SimFlow[] | undefined) ?? []) this.flows.set(flow.flowId, flow);
+  }
+
   /** The outline as the platform sends it, with a field we do not know to keep clients lenient. */
   outline(flow: SimFlow): Record<string, unknown> {
     return {

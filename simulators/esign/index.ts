@@ -11,6 +11,7 @@ import { CONTROL_PREFIX, startSimulator, type RunningSimulator } from '../framew
 import { checkRequest, TokenIssuer, type AuthRejection } from './auth';
 import { CallbackSender } from './callbacks';
 import { FlowStore, SIM_CODES, type SimFlow } from './flows';
+import { registerUserPages } from './user-page';
 
 export interface EsignSimulatorOptions {
   host?: string;
@@ -19,6 +20,8 @@ export interface EsignSimulatorOptions {
   appSecret: string;
   /** Where callbacks go for flows started without a notify URL. */
   defaultNotifyUrl?: string;
+  /** Keep the flows in this file across restarts (the demo's `.data/simulators/`). */
+  stateFile?: string;
 }
 
 export const ESIGN_CONTROL = `${CONTROL_PREFIX}/esign`;
@@ -92,6 +95,7 @@ export function startEsignSimulator(options: EsignSimulatorOptions): Promise<Run
       const address = app.server.address();
       return address && typeof address === 'object' ? `http://127.0.0.1:${address.port}` : '';
     };
+    app.sim.keepState(flows);
     app.sim.onReset(() => {
       flows.clear();
       tokens.revokeAll();
@@ -173,32 +177,8 @@ export function startEsignSimulator(options: EsignSimulatorOptions): Promise<Run
       registered();
     });
 
-    // ---- control routes: a test plays the user and the platform -------------------------------
-    const withFlow = (flowId: string, reply: FastifyReply): SimFlow | undefined => {
-      const flow = flows.get(flowId);
-      if (!flow) void reply.code(404).send({ error: `no flow ${flowId}` });
-      return flow;
-    };
-
-    app.post(`${ESIGN_CONTROL}/flows`, async (request, reply) => {
-      const input = createFlowInput.safeParse(request.body ?? {});
-      if (!input.success) return reply.code(400).send({ error: input.error.issues });
-      const flow = flows.create({ ...input.data, notifyUrl: input.data.notifyUrl ?? null });
-      return reply.code(201).send({ flowId: flow.flowId, url: flow.authUrl, shortLink: flow.shortLink });
-    });
-
-    app.get<{ Params: { flowId: string } }>(`${ESIGN_CONTROL}/flows/:flowId`, async (request, reply) => {
-      const flow = withFlow(request.params.flowId, reply);
-      if (!flow) return reply;
-      return { ...flow, outlineReads: app.sim.counters.get(`outline:${flow.flowId}`) ?? 0 };
-    });
-
-    app.post<{ Params: { flowId: string } }>(`${ESIGN_CONTROL}/flows/:flowId/progress`, async (request, reply) => {
-      const flow = withFlow(request.params.flowId, reply);
-      if (!flow) return reply;
-      const input = progressInput.safeParse(request.body ?? {});
-      if (!input.success) return reply.code(400).send({ error: input.error.issues });
-      const change = input.data;
+    /** Applies one change to a flow; sends the end-of-flow callback when it has just ended. */
+    const applyProgress = async (flow: SimFlow, change: z.output<typeof progressInput>) => {
       const wasFinal = flow.flowStatus === 'SUCCESS' || flow.flowStatus === 'FAIL';
       if (change.flowStatus) flow.flowStatus = change.flowStatus;
       if (change.failReason !== undefined) flow.failReason = change.failReason;
@@ -227,8 +207,42 @@ export function startEsignSimulator(options: EsignSimulatorOptions): Promise<Run
       }
       flow.modifyTime = Date.now();
       const isFinal = flow.flowStatus === 'SUCCESS' || flow.flowStatus === 'FAIL';
-      const deliveries = change.callback && isFinal && !wasFinal ? [await callbacks.send(flow)] : [];
+      return change.callback && isFinal && !wasFinal ? [await callbacks.send(flow)] : [];
+    };
+
+    // ---- control routes: a test plays the user and the platform -------------------------------
+    const withFlow = (flowId: string, reply: FastifyReply): SimFlow | undefined => {
+      const flow = flows.get(flowId);
+      if (!flow) void reply.code(404).send({ error: `no flow ${flowId}` });
+      return flow;
+    };
+
+    app.post(`${ESIGN_CONTROL}/flows`, async (request, reply) => {
+      const input = createFlowInput.safeParse(request.body ?? {});
+      if (!input.success) return reply.code(400).send({ error: input.error.issues });
+      const flow = flows.create({ ...input.data, notifyUrl: input.data.notifyUrl ?? null });
+      return reply.code(201).send({ flowId: flow.flowId, url: flow.authUrl, shortLink: flow.shortLink });
+    });
+
+    app.get<{ Params: { flowId: string } }>(`${ESIGN_CONTROL}/flows/:flowId`, async (request, reply) => {
+      const flow = withFlow(request.params.flowId, reply);
+      if (!flow) return reply;
+      return { ...flow, outlineReads: app.sim.counters.get(`outline:${flow.flowId}`) ?? 0 };
+    });
+
+    app.post<{ Params: { flowId: string } }>(`${ESIGN_CONTROL}/flows/:flowId/progress`, async (request, reply) => {
+      const flow = withFlow(request.params.flowId, reply);
+      if (!flow) return reply;
+      const input = progressInput.safeParse(request.body ?? {});
+      if (!input.success) return reply.code(400).send({ error: input.error.issues });
+      const deliveries = await applyProgress(flow, input.data);
       return { flow: flows.outline(flow), deliveries };
+    });
+
+    // The user's link: a small page where a person moves the flow on, as the platform's own pages would.
+    registerUserPages(app, {
+      flows,
+      progress: (flow, change) => applyProgress(flow, progressInput.parse(change)),
     });
 
     app.post<{ Params: { flowId: string } }>(`${ESIGN_CONTROL}/flows/:flowId/expire`, async (request, reply) => {
@@ -280,7 +294,13 @@ export function startEsignSimulator(options: EsignSimulatorOptions): Promise<Run
     });
   };
 
-  return startSimulator({ name: 'esign', host: options.host, port: options.port, register });
+  return startSimulator({
+    name: 'esign',
+    host: options.host,
+    port: options.port,
+    stateFile: options.stateFile,
+    register,
+  });
 }
 
 function goneMessage(code: number): string {

@@ -3,6 +3,8 @@
  * injection and a control API under `/__control` that tests and the demo drive.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultTable, faultRuleSchema, type FaultKind } from './faults';
 
@@ -20,6 +22,14 @@ export interface SimulatorContext {
   takeFault(request: FastifyRequest, kind: FaultKind): boolean;
   /** Called by `POST /__control/reset` after faults and counters are cleared. */
   onReset(hook: () => void): void;
+  /** The simulator's own state, kept in `stateFile` when the simulator is started with one. */
+  keepState(state: PersistentState): void;
+}
+
+/** What a simulator keeps across restarts (accounts, devices, flows): plain JSON. */
+export interface PersistentState {
+  snapshot(): unknown;
+  restore(saved: unknown): void;
 }
 
 declare module 'fastify' {
@@ -46,16 +56,27 @@ export interface SimulatorOptions {
   bodyLimit?: number;
   /** Registers the provider's routes and its own control routes. */
   register(app: FastifyInstance): void | Promise<void>;
+  /**
+   * Keep the state given to `keepState` in this JSON file: read at start, written after every
+   * request that is not a GET (and at close), so a restarted simulator still knows its accounts,
+   * devices and flows. Without it the simulator starts empty (tests).
+   */
+  stateFile?: string;
 }
 
-function createContext(): SimulatorContext & { resetHooks: Array<() => void> } {
+function createContext(): SimulatorContext & { resetHooks: Array<() => void>; states: PersistentState[] } {
   const faults = new FaultTable();
   const counters = new Map<string, number>();
   const resetHooks: Array<() => void> = [];
+  const states: PersistentState[] = [];
   return {
     faults,
     counters,
     resetHooks,
+    states,
+    keepState(state) {
+      states.push(state);
+    },
     count(name, by = 1) {
       counters.set(name, (counters.get(name) ?? 0) + by);
     },
@@ -139,11 +160,32 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   });
 
   await options.register(app);
+  const { stateFile } = options;
+  const save = () => {
+    if (!stateFile || context.states.length === 0) return;
+    mkdirSync(dirname(stateFile), { recursive: true });
+    // Written whole, then renamed: a crash mid-write leaves the previous state, never half a file.
+    writeFileSync(`${stateFile}.tmp`, JSON.stringify(context.states.map((state) => state.snapshot())));
+    renameSync(`${stateFile}.tmp`, stateFile);
+  };
+  if (stateFile && existsSync(stateFile)) {
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as unknown[];
+    context.states.forEach((state, index) => state.restore(saved[index]));
+  }
+  if (stateFile) {
+    app.addHook('onResponse', (request, _reply, done) => {
+      if (request.method !== 'GET') save();
+      done();
+    });
+  }
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   return {
     name: options.name,
     url: address.replace('[::1]', '127.0.0.1'),
     app,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      save();
+    },
   };
 }
