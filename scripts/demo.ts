@@ -186,6 +186,10 @@ async function main(): Promise<void> {
     say(
       uiUrl ? `\nTemporal UI: ${uiUrl}/namespaces/${namespace}/workflows` : `\nTemporal at ${temporalAddress} (no UI)`,
     );
+    say(
+      `Simulators: BANK_BASE_URL=${simulators.bank.url} ESIGN_BASE_URL=${simulators.esign.url} ` +
+        `PHONE_BASE_URL=${simulators.phone.url} (for kyc dev …)`,
+    );
     say(`Payloads are encrypted; codec server: ${codecServer.url} (temporal --codec-endpoint ${codecServer.url})`);
     say(`Connection profile: ${local.profileFile}, payload key: ${local.payloadKeysFile}`);
     say(`  npx kyc … in this checkout reads both; for temporal: export TEMPORAL_CONFIG_FILE=${local.profileFile}\n`);

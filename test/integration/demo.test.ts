@@ -51,5 +51,8 @@ describe('npm run demo', () => {
     expect(output).toContain(`export TEMPORAL_CONFIG_FILE=${join(dataDir, 'temporal.toml')}`);
     // State lives in a file, so approvals survive a server restart.
     expect(existsSync(join(dataDir, 'temporal', 'dev.db'))).toBe(true);
+    // So do the simulators' accounts, devices and flows, next to it.
+    expect(existsSync(join(dataDir, 'simulators', 'bank.json'))).toBe(true);
+    expect(existsSync(join(dataDir, 'simulators', 'esign.json'))).toBe(true);
   }, 240_000);
 });
