@@ -123,7 +123,8 @@ async function applyGenericFault(app: FastifyInstance, request: FastifyRequest, 
 }
 
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1024 * 1024 });
+  // Closing drops connections still open (a request held by a delay fault), so a test's teardown never waits on one.
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1024 * 1024, forceCloseConnections: true });
   const context = createContext();
   app.decorate('sim', context);
 
