@@ -47,7 +47,7 @@ export interface PhoneCheckStatus {
   /** Temporal's execution status of the latest run: RUNNING or COMPLETED. */
   execution: string;
   /** Present once the check completed. */
-  result?: PhoneCheckResult;
+  result?: PhoneCheckWorkflowResult;
 }
 
 export interface PhoneCheckListFilter {

@@ -170,7 +170,7 @@ async function main(): Promise<void> {
       dataConverter: createDataConverter(encryption),
     });
     const context: DemoContext = {
-      kyc: new KycClient(client, { address: server.address, namespace: server.namespace, taskQueue }),
+      kyc: new KycClient(client, { address: temporalAddress, namespace, taskQueue }),
       client,
       taskQueue,
       namespace,
