@@ -139,7 +139,10 @@ export class SimulatedBank {
     this.reset();
     for (const [key, account] of state.accounts)
       this.accounts.set(key, { ...account, approvers: new Set(account.approvers) });
-    for (const [key, device] of state.devices) this.devices.set(key, device);
+    for (const [key, device] of state.devices) {
+      this.devices.set(key, device);
+      this.devicesByKey.set(device.deviceKey, device);
+    }
     this.requester = state.requester;
   }
 
