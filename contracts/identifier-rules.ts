@@ -93,8 +93,10 @@ const ANY_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
  * write numbers: full-width digits and punctuation folded to ASCII (Unicode NFKC), separators
  * between digit groups ignored, and a `+86` / `86` / `0086` country prefix before a mobile number.
  *
- * - phone: a mainland mobile number (`13800138000`, `138-0013-8000`, `+86 138 0013 8000`);
- * - CPF: 11 digits, or digit groups shaped 3.3.3-2 (`529.982.247-25`);
+ * - phone: a mainland mobile number (`13800138000`, `138-0013-8000`, `+86 138 0013 8000`), or a
+ *   Brazilian mobile (`(11) 98765-4321`, `+55 11 98765-4321`);
+ * - CPF: 11 digits, digit groups shaped 3.3.3-2 (`529.982.247-25`), or any grouping of 11 digits
+ *   whose CPF check digits hold (`529982247-25`);
  * - resident ID: 17 digits and a check character, or such groups whose GB 11643 check holds.
  *
  * A canonical UUID is never refused: it is what callers generate when they have no id.
@@ -107,9 +109,33 @@ export function personalNumberShape(value: string): 'phone' | 'CPF' | 'resident 
   for (const [match] of text.matchAll(DIGIT_GROUPS)) {
     const groups = match.split(SEPARATORS).filter(Boolean);
     const joined = groups.join('').toUpperCase();
-    if (/^(?:0086|86)?1[3-9]\d{9}$/.test(joined)) return 'phone';
+    // A trailing x belongs to a resident ID only; a phone or CPF followed by one is still that.
+    const digits = joined.replace(/X$/, '');
+    if (/^(?:0086|86)?1[3-9]\d{9}$/.test(digits)) return 'phone';
     if (groups.map((group) => group.length).join('.') === '3.3.3.2') return 'CPF';
+    // Any other grouping of a CPF (529982247-25, 5299822-4725): its check digits decide, so
+    // ordinary ids with 11 digits across separators (dates, counters) pass 99 times in 100.
+    if (digits.length === 11 && isValidCpf(digits)) return 'CPF';
+    // Brazilian mobile: area code, 9, eight digits; with or without the +55 / 0055 prefix.
+    if (/^(?:0055|55)?[1-9]{2}9\d{8}$/.test(digits)) return 'phone';
     if (isValidResidentId(joined)) return 'resident ID';
+  }
+  return undefined;
+}
+
+/**
+ * For ids a provider issues (the e-sign platform's flow ids are 18-digit numbers, e.g.
+ * `803719636976683872`, shared/providers/original/esign-identity-flow-outline.txt): only a value
+ * that IS a valid personal number is refused, since the loose shape rule would refuse every real
+ * flow id. A mainland mobile (with or without 86), an 11-digit number whose CPF check digits hold,
+ * or a resident ID whose check character and birth date hold; dashes and underscores ignored.
+ */
+export function validPersonalNumber(value: string, now: number): 'phone' | 'CPF' | 'resident ID' | undefined {
+  const text = value.normalize('NFKC').replace(/[-_]/g, '').toUpperCase();
+  if (/^(?:0086|86)?1[3-9]\d{9}$/.test(text)) return 'phone';
+  if (/^\d{11}$/.test(text) && isValidCpf(text)) return 'CPF';
+  if (/^\d{17}[\dX]$/.test(text) && isValidResidentId(text) && !residentIdBirthDateProblem(text, now)) {
+    return 'resident ID';
   }
   return undefined;
 }

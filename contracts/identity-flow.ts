@@ -18,6 +18,7 @@ import {
   TRACKING_LIMITS as LIMITS,
   identityFlowWorkflowId,
 } from './identity-flow-core';
+import { validPersonalNumber } from './identifier-rules';
 import { notPersonalDataShaped } from './identifiers';
 
 export * from './identity-flow-core';
@@ -25,8 +26,23 @@ export * from './identity-flow-core';
 // ---------------------------------------------------------------------------------------------
 // Identifiers and workflow ids
 
-/** Provider flow ids are long digit strings; anything URL- and id-safe is accepted, nothing else. */
-export const flowIdSchema = z.string().regex(FLOW_ID_PATTERN, { message: FLOW_ID_MESSAGE });
+/**
+ * Provider flow ids are long digit strings; anything URL- and id-safe is accepted, except a value
+ * that is a valid phone, CPF or resident ID number (it would become the workflow id
+ * `identity-flow/<flowId>`, which is not encrypted). The message names the kind, never the value.
+ */
+export const flowIdSchema = z
+  .string()
+  .regex(FLOW_ID_PATTERN, { message: FLOW_ID_MESSAGE })
+  .superRefine((value, context) => {
+    const kind = validPersonalNumber(value, Date.now());
+    if (kind) {
+      context.addIssue({
+        code: 'custom',
+        message: `is a valid ${kind} number, not a provider flow id; personal data must not be part of a workflow id`,
+      });
+    }
+  });
 
 /** The caller's opaque request id for a new flow. Never a name, document or phone number. */
 export const contextIdSchema = z

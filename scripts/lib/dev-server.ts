@@ -11,7 +11,7 @@ import { Connection } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { CLI_TYPE_NAMES } from '../../common/namespace-setup';
 import { ALL_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
-import { freePort } from './free-port';
+import { canListen, freePort } from './free-port';
 
 export function searchAttributeFlags(keys: ReadonlyArray<SearchAttributePair['key']> = ALL_SEARCH_ATTRIBUTES): string[] {
   return keys.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]);
@@ -68,6 +68,19 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ip = options.ip ?? '127.0.0.1';
   const port = options.port ?? (await freePort());
   const namespace = options.namespace ?? 'default';
+  // Another server on the port would answer our health check and take our workflows while the
+  // dev server dies with "address already in use" in its log: refuse first, naming the port.
+  for (const [what, busy] of [
+    ['gRPC', port],
+    ['UI', options.uiPort],
+  ] as const) {
+    if (busy !== undefined && !(await canListen(busy, ip))) {
+      throw new Error(
+        `${ip}:${busy} (the dev server's ${what} port) is already in use, perhaps by another Temporal server. ` +
+          'Stop it, pick free ports (npm run demo -- --ports auto), or use that server on purpose with TEMPORAL_ADDRESS.',
+      );
+    }
+  }
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'warn'];
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
   if (options.dbFile) {

@@ -17,12 +17,13 @@ function ephemeralRange(): [number, number] {
   return [49152, 65535];
 }
 
-function canListen(port: number): Promise<boolean> {
+/** Whether a server could bind `port` on `host` now (it is closed again at once). */
+export function canListen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
     server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
 

@@ -19,7 +19,7 @@ import {
   uuidV4,
 } from '../../contracts/identifiers';
 import { phoneCheckRequestId } from '../../contracts/phone-check';
-import { contextIdSchema } from '../../contracts/identity-flow';
+import { contextIdSchema, flowIdSchema } from '../../contracts/identity-flow';
 
 const VECTORS_FILE = PROVIDER_VECTORS_FILE;
 
@@ -158,6 +158,14 @@ describe('ids shaped like personal numbers, written the way people write them', 
     ['529.982.247-25', 'CPF'],
     ['111.444.777-35', 'CPF'],
     ['52998224725', 'CPF'],
+    ['529982247-25', 'CPF'],
+    ['529982247.25', 'CPF'],
+    ['5299822-4725', 'CPF'],
+    ['529982247_25', 'CPF'],
+    ['138-0013-8000x', 'phone'],
+    ['+55 11 98765-4321', 'phone'],
+    ['(11) 98765-4321', 'phone'],
+    ['5511987654321', 'phone'],
     ['110105 19491231 002X', 'resident ID'],
     ['110105-19491231-002x', 'resident ID'],
     ['11010519491231002x', 'resident ID'],
@@ -190,5 +198,23 @@ describe('ids shaped like personal numbers, written the way people write them', 
       );
       expect(JSON.stringify(result.error?.issues)).not.toContain('0013');
     }
+  });
+});
+
+describe('provider flow ids', () => {
+  it.each(['803719636976683872', '802965095964494307', 'flow_42', 'a-b-c'])('accepts %s', (flowId) => {
+    expect(flowIdSchema.safeParse(flowId).success).toBe(true);
+  });
+
+  it.each([
+    ['13800138000', 'phone'],
+    ['86-138-0013-8000', 'phone'],
+    ['52998224725', 'CPF'],
+    ['11010519491231002X', 'resident ID'],
+  ])('refuses %s, a valid %s number, naming the kind only', (flowId, kind) => {
+    const result = flowIdSchema.safeParse(flowId);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toContain(`valid ${kind} number`);
+    expect(JSON.stringify(result.error?.issues)).not.toContain(flowId.slice(3, 9));
   });
 });

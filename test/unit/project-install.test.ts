@@ -99,7 +99,18 @@ describe('npm run scripts', () => {
     expect(entries.length).toBeGreaterThan(5);
   });
 
-  it.each(entries)('%s → %s exists', (_name, file) => {
+  // lib/ files exist only after `npm run build`.
+  const sources = entries.filter(([, file]) => !file.startsWith('lib/'));
+
+  it.each(sources)('%s → %s exists', (_name, file) => {
     expect(existsSync(join(ROOT, file))).toBe(true);
   });
+
+  it.each(sources.filter(([, file]) => file.endsWith('.ts')))(
+    '%s → %s runs something when started, not only defines it',
+    (_name, file) => {
+      // A module of functions alone (e.g. simulators/main.ts) exits 0 having done nothing.
+      expect(readFileSync(join(ROOT, file), 'utf8')).toMatch(/^(void )?(main|runCli)\(/m);
+    },
+  );
 });
