@@ -9,9 +9,10 @@
  * - Profile: the file named by TEMPORAL_CONFIG_FILE (profile TEMPORAL_PROFILE, default
  *   `default`), else `<data dir>/temporal.toml` when it exists. It gives TEMPORAL_ADDRESS and
  *   TEMPORAL_NAMESPACE when they are not set.
- * - Key: unless KYC_PAYLOAD_KEYS, KYC_PAYLOAD_KEYS_FILE or KYC_PAYLOAD_ENCRYPTION=off is set,
- *   the `payload-keys` file next to that profile (without a profile: `<data dir>/payload-keys`)
- *   becomes KYC_PAYLOAD_KEYS_FILE when it exists.
+ * - Key: unless KYC_PAYLOAD_KEYS or KYC_PAYLOAD_KEYS_FILE is set, the `payload-keys` file next
+ *   to that profile (without a profile: `<data dir>/payload-keys`) becomes KYC_PAYLOAD_KEYS_FILE
+ *   when it exists; KYC_PAYLOAD_ENCRYPTION=off is then refused (ConfigError), since that stack
+ *   encrypts.
  * - Data dir: KYC_DATA_DIR, else `.data` of this checkout (where `npm run demo` writes).
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -67,9 +68,17 @@ export function withLocalSettings(env: NodeJS.ProcessEnv): LocalSettings {
   }
 
   let payloadKeysFile: string | undefined;
-  const keysGiven = env.KYC_PAYLOAD_KEYS || env.KYC_PAYLOAD_KEYS_FILE || env.KYC_PAYLOAD_ENCRYPTION === 'off';
+  const keysGiven = env.KYC_PAYLOAD_KEYS || env.KYC_PAYLOAD_KEYS_FILE;
   if (!keysGiven) {
     const candidate = join(profileFile ? dirname(profileFile) : dataDir, PAYLOAD_KEYS_FILE_NAME);
+    if (existsSync(candidate) && env.KYC_PAYLOAD_ENCRYPTION === 'off') {
+      // The stack found here encrypts: plain payloads sent to it would put personal data in clear
+      // in its history, which is what the switch must never do by accident.
+      throw new ConfigError([
+        `KYC_PAYLOAD_ENCRYPTION: is off, but the stack this profile points at encrypts with the key in ${candidate}; ` +
+          'unset KYC_PAYLOAD_ENCRYPTION, or set KYC_DATA_DIR / TEMPORAL_CONFIG_FILE to a stack without a key',
+      ]);
+    }
     if (existsSync(candidate)) {
       payloadKeysFile = candidate;
       resolved.KYC_PAYLOAD_KEYS_FILE = candidate;

@@ -58,13 +58,16 @@ describe('withLocalSettings', () => {
     expect(explicit.env.KYC_PAYLOAD_KEYS_FILE).toBeUndefined();
   });
 
-  it('never adds a key when plain payloads are switched on, or when there is no key file', () => {
+  it('refuses plain payloads for a stack whose key file is there, naming the file; adds no key without one', () => {
     const dir = stackDir();
-    expect(withLocalSettings({ KYC_DATA_DIR: dir, KYC_PAYLOAD_ENCRYPTION: 'off' }).env.KYC_PAYLOAD_KEYS_FILE).toBe(
-      undefined,
+    expect(() => withLocalSettings({ KYC_DATA_DIR: dir, KYC_PAYLOAD_ENCRYPTION: 'off' })).toThrow(
+      /KYC_PAYLOAD_ENCRYPTION: is off, but the stack this profile points at encrypts with the key in .*payload-keys/,
     );
     const empty = mkdtempSync(join(tmpdir(), 'kyc-local-empty-'));
     expect(withLocalSettings({ KYC_DATA_DIR: empty })).toEqual({ env: { KYC_DATA_DIR: empty } });
+    expect(withLocalSettings({ KYC_DATA_DIR: empty, KYC_PAYLOAD_ENCRYPTION: 'off' }).env.KYC_PAYLOAD_KEYS_FILE).toBe(
+      undefined,
+    );
   });
 
   it('refuses a missing TEMPORAL_CONFIG_FILE, an unknown profile, and TLS it cannot honour', () => {
