@@ -5,9 +5,7 @@
  * which test/replay/device-approval-replay.test.ts replays without a server, so a later change
  * that breaks determinism for runs already in flight fails CI.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
@@ -26,8 +24,9 @@ import { BANK_ROUTES, BankDeviceControl } from '../../simulators/bank-device';
 import type { deviceApprovalWorkflow } from '../../workflows/device-approval';
 import { TEST_APPROVER_CPF, approvalInput } from '../support/device-approval';
 import { harnessInfo, startTestStack, type TestStack } from '../harness';
+import { HISTORIES_ROOT, historyJson } from '../support/histories';
 
-const HISTORIES_DIR = join(__dirname, '..', 'histories', 'device-approval');
+const HISTORIES_DIR = join(HISTORIES_ROOT, 'device-approval');
 const RECORD = process.env.RECORD_DEVICE_APPROVAL_HISTORIES === '1';
 const APPROVER_CPF = TEST_APPROVER_CPF;
 const NOT_AN_APPROVER_CPF = '11144477735';
@@ -76,31 +75,6 @@ async function waiting(overrides: Partial<DeviceApprovalInput> = {}) {
   const handle = await start(request);
   await waitForStatus(handle, 'WAITING_FOR_TOKEN');
   return { request, handle, token: (await bank.sentToken(request.deviceKey)).token! };
-}
-
-/** The history in the CLI's JSON format (`temporal workflow show -o json`), which replay accepts. */
-async function historyJson(workflowId: string): Promise<string> {
-  const info = harnessInfo();
-  const { stdout } = await promisify(execFile)(
-    info.cliPath,
-    [
-      'workflow',
-      'show',
-      '--workflow-id',
-      workflowId,
-      '--address',
-      info.temporalAddress,
-      '--namespace',
-      info.namespace,
-      '-o',
-      'json',
-      // Recorded decoded: the committed histories must replay without this run's keys.
-      '--codec-endpoint',
-      info.codecUrl,
-    ],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  return stdout;
 }
 
 const wrongFor = (token: string) => (token === '000000' ? '111111' : '000000');

@@ -4,35 +4,13 @@
  * server is needed. A change that would break runs already in flight fails here: guard it with
  * `patched()` and record new histories for the new code path.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import type * as proto from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { recorded as recordedIn, recordedJson as recordedJsonIn } from '../support/histories';
 
-const HISTORIES_DIR = join(__dirname, '..', 'histories', 'device-approval');
-
-type History = proto.temporal.api.history.v1.IHistory;
-
-interface JsonEvent {
-  eventType?: string;
-  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
-}
-
-function recordedJson(): Array<{ workflowId: string; history: { events: JsonEvent[] } }> {
-  return readdirSync(HISTORIES_DIR)
-    .filter((file) => file.endsWith('.json'))
-    .sort()
-    .map((file) => ({
-      workflowId: file.replace(/\.json$/, ''),
-      history: JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as { events: JsonEvent[] },
-    }));
-}
-
-function recorded(): Array<{ workflowId: string; history: History }> {
-  return recordedJson().map(({ workflowId, history }) => ({ workflowId, history: historyFromJSON(history) }));
-}
+const recordedJson = () => recordedJsonIn('device-approval');
+const recorded = () => recordedIn('device-approval');
 
 let options: ReplayWorkerOptions;
 
