@@ -37,7 +37,16 @@ export const IDENTITY_FLOW_WORKFLOW_TYPE = 'identityFlowWorkflow';
 export const IDENTITY_FLOW_STARTER_WORKFLOW_TYPE = 'identityFlowStarterWorkflow';
 
 /** Values of the `IdentityFlowStatus` search attribute (see contracts/identity-flow.ts). */
-export const IDENTITY_FLOW_STATUS_VALUES = ['INIT', 'ING', 'SUCCESS', 'FAIL', 'NOT_FOUND', 'EXPIRED', 'ERROR'] as const;
+export const IDENTITY_FLOW_STATUS_VALUES = [
+  'INIT',
+  'ING',
+  'SUCCESS',
+  'FAIL',
+  'NOT_FOUND',
+  'EXPIRED',
+  'ERROR',
+  'CANCELLED',
+] as const;
 export type IdentityFlowStatusValue = (typeof IDENTITY_FLOW_STATUS_VALUES)[number];
 
 const TRACKING_PREFIX = identityFlowWorkflowId('');

@@ -32,6 +32,7 @@ import { BUILTIN, and, equals, type ExecutionStatusValue, executionStatus } from
 export const PHONE_CHECK_OUTCOME_VALUES: readonly PhoneCheckOutcomeAttribute[] = [
   ...PHONE_CHECK_OUTCOMES,
   'INPUT_REJECTED',
+  'CANCELLED',
   'FAILED',
 ];
 

@@ -144,6 +144,7 @@ export interface PhoneGatewayFailureDetails {
 export const PhoneCheckOutcomeKey = defineSearchAttributeKey('PhoneCheckOutcome', SearchAttributeType.KEYWORD);
 
 /** Values of `PhoneCheckOutcome`: a result's outcome, or how the check ended without one. */
-export type PhoneCheckOutcomeAttribute = PhoneCheckOutcome | 'INPUT_REJECTED' | 'FAILED';
+/** `CANCELLED`: the workflow was cancelled before the gateway answered (a call in flight is waited for). */
+export type PhoneCheckOutcomeAttribute = PhoneCheckOutcome | 'INPUT_REJECTED' | 'FAILED' | 'CANCELLED';
 
 export const PHONE_CHECK_SEARCH_ATTRIBUTES: ReadonlyArray<SearchAttributePair['key']> = [PhoneCheckOutcomeKey];

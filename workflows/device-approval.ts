@@ -4,7 +4,8 @@
  *
  *   CREATING → WAITING_FOR_TOKEN ⇄ VALIDATING → APPROVED      (liveness: CREATING → APPROVED)
  *   final: REJECTED (bank refusal, with code), LOCKED (too many wrong tokens, ours or the bank's
- *   OBD000099), EXPIRED (deadline), CANCELLED (`cancel` update; the device is disabled).
+ *   OBD000099), EXPIRED (deadline), CANCELLED (`cancel` update, or a workflow cancellation from
+ *   the Temporal UI, `temporal workflow cancel` or `handle.cancel()`; the device is disabled).
  *
  * Everything that calls the bank (creation, token checks, re-sends, disabling) runs one at a
  * time through `serialized`, so a deadline or a cancel never interleaves with a token check in
@@ -13,8 +14,11 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import {
   allHandlersFinished,
+  CancellationScope,
   condition,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -48,6 +52,15 @@ import {
 } from '../contracts/device-approval-checks';
 import type { DeviceApprovalInput } from '../contracts/device-approval';
 import { checkInputOrFail } from '../contracts/validation';
+
+/**
+ * Patch id of the clean-up on workflow cancellation. Runs recorded before it ended as a bare
+ * Temporal cancellation with the device left pending; they replay down that old path.
+ */
+export const CANCEL_SCOPE_PATCH = 'device-approval-cancel-scope';
+
+/** The transition detail of an approval cancelled through Temporal rather than the `cancel` update. */
+export const WORKFLOW_CANCELLATION_DETAIL = 'workflow cancellation requested';
 
 /** A bank failure as the workflow sees it: transient ones (retries ran out) leave the approval open. */
 interface BankProblem extends ApprovalRejection {
@@ -136,12 +149,17 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
     moveTo('REJECTED', problem.code ?? problem.type);
   }
 
+  /** Set when a workflow cancellation cut a disable short: the clean-up disables again. */
+  let disableInterrupted = false;
+
   /** Compensation: make sure a device left pending can never be approved later. */
   async function disableDevice(): Promise<void> {
     try {
       await bank.bankDisableDevice(device);
       state.deviceDisabled = true;
+      disableInterrupted = false;
     } catch (error) {
+      if (isCancellation(error)) disableInterrupted = true;
       const problem = describeBankFailure(error);
       state.deviceDisabled = false;
       log.error('could not disable the device', { type: problem.type, code: problem.code });
@@ -192,6 +210,10 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
         try {
           outcome = await bank.bankValidateToken({ ...device, token });
         } catch (error) {
+          if (isCancellation(error) && patched(CANCEL_SCOPE_PATCH)) {
+            // The workflow is being cancelled: its clean-up (next in turn) disables the device.
+            throw refuse(APPROVAL_FAILURE.invalidState, 'the approval is being cancelled; the token was not used');
+          }
           const problem = describeBankFailure(error);
           if (problem.transient) {
             moveTo('WAITING_FOR_TOKEN', `token not checked: ${problem.type}`);
@@ -297,40 +319,67 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
     },
   );
 
-  await serialized(async () => {
-    try {
-      const created = await bank.bankCreateDevice({
-        ...device,
-        sessionId: request.sessionId,
-        approverCpf: request.approverCpf,
-        contactType: request.contactType,
-        ...(request.imageKey === undefined ? {} : { imageKey: request.imageKey }),
+  /**
+   * Workflow cancellation (Temporal UI "Cancel", `temporal workflow cancel`, `handle.cancel()`)
+   * ends the approval as the `cancel` update does: CANCELLED, device disabled, the state as the
+   * result. Runs in a non-cancellable scope so the compensation itself cannot be cancelled, and
+   * after any bank step in flight (`serialized`), so a token the bank accepted first still wins.
+   */
+  const cleanUpAfterCancellation = (): Promise<DeviceApprovalState> =>
+    CancellationScope.nonCancellable(async () => {
+      await serialized(async () => {
+        if (!isTerminalStatus(state.status)) {
+          moveTo('CANCELLED', WORKFLOW_CANCELLATION_DETAIL);
+          if (policy.disableOnCancel) await disableDevice();
+        } else if (disableInterrupted) {
+          await disableDevice();
+        }
       });
-      const detail = created.foundExisting ? 'device found by a status read after a retry' : undefined;
-      if (created.deviceStatus === 'created') {
-        moveTo('APPROVED', detail ?? 'approved at creation');
-      } else {
-        lastTokenSentMs = Date.now();
-        moveTo('WAITING_FOR_TOKEN', detail);
-      }
-    } catch (error) {
-      reject(describeBankFailure(error));
-    }
-  });
-
-  const remainingMs = deadlineMs - Date.now();
-  const ended = remainingMs > 0 && (await condition(() => isTerminalStatus(state.status), remainingMs));
-  if (!ended) {
-    // Waits for a token check in flight: a token the bank accepts just in time still approves.
-    await serialized(async () => {
-      if (isTerminalStatus(state.status)) return;
-      moveTo('EXPIRED');
-      if (policy.disableOnExpiry) await disableDevice();
+      await condition(allHandlersFinished);
+      return snapshot(state);
     });
-  }
 
-  await condition(allHandlersFinished);
-  return snapshot(state);
+  try {
+    await serialized(async () => {
+      try {
+        const created = await bank.bankCreateDevice({
+          ...device,
+          sessionId: request.sessionId,
+          approverCpf: request.approverCpf,
+          contactType: request.contactType,
+          ...(request.imageKey === undefined ? {} : { imageKey: request.imageKey }),
+        });
+        const detail = created.foundExisting ? 'device found by a status read after a retry' : undefined;
+        if (created.deviceStatus === 'created') {
+          moveTo('APPROVED', detail ?? 'approved at creation');
+        } else {
+          lastTokenSentMs = Date.now();
+          moveTo('WAITING_FOR_TOKEN', detail);
+        }
+      } catch (error) {
+        // Cancelled while the bank was creating it: the device may exist, so the clean-up disables it.
+        if (isCancellation(error) && patched(CANCEL_SCOPE_PATCH)) throw error;
+        reject(describeBankFailure(error));
+      }
+    });
+
+    const remainingMs = deadlineMs - Date.now();
+    const ended = remainingMs > 0 && (await condition(() => isTerminalStatus(state.status), remainingMs));
+    if (!ended) {
+      // Waits for a token check in flight: a token the bank accepts just in time still approves.
+      await serialized(async () => {
+        if (isTerminalStatus(state.status)) return;
+        moveTo('EXPIRED');
+        if (policy.disableOnExpiry) await disableDevice();
+      });
+    }
+
+    await condition(allHandlersFinished);
+    return snapshot(state);
+  } catch (error) {
+    if (isCancellation(error) && patched(CANCEL_SCOPE_PATCH)) return await cleanUpAfterCancellation();
+    throw error;
+  }
 }
 
 /** Queries and the result get a copy, so nothing outside can alias the live state. */

@@ -63,6 +63,12 @@ const START_FLOW_ATTEMPTS = 5;
  */
 export const POLLER_CANCEL_WAIT_PATCH = 'identity-flow-poller-cancel-wait';
 
+/**
+ * Patch id of the CANCELLED status on workflow cancellation (runs recorded before it left the
+ * status as it was).
+ */
+export const CANCEL_STATUS_PATCH = 'identity-flow-cancel-status';
+
 /** Extra time the poller gets past the deadline, for its last read and a heartbeat timeout. */
 const DEADLINE_GRACE_MS = 60_000;
 
@@ -288,6 +294,10 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
         result = deadlineResult(flowId, state);
       } else {
         if (!isCancellation(error)) publishStatus('ERROR');
+        // Workflow cancellation (UI, `temporal workflow cancel`, `kyc identity stop`): the
+        // `finally` below cancels the poller, which stops at its next heartbeat; the run ends
+        // Canceled and lists say so.
+        else if (patched(CANCEL_STATUS_PATCH)) publishStatus('CANCELLED');
         if (waitForCancelledPollers) {
           scope.cancel();
           await settled(polled);

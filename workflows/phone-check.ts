@@ -9,8 +9,12 @@
  * encrypted) and is never logged, put in the workflow id or in a search attribute.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -41,6 +45,13 @@ const CALL_TIMEOUT_MS = 30_000;
  * retrying it inside the activity), apply the caller's policy and count such calls.
  */
 export const UNANSWERED_CALL_PATCH = 'phone-check-unanswered-call-policy';
+
+/**
+ * Patch id of the handling of workflow cancellation: a call in flight is waited for (its answer is
+ * kept), and a check cancelled before any answer is recorded as CANCELLED. Runs recorded before it
+ * abandoned the call at once and recorded FAILED.
+ */
+export const CANCEL_OUTCOME_PATCH = 'phone-check-cancel-outcome';
 
 /** Every failure type that must end the check at once (the activity marks them too; this is the backstop). */
 const NON_RETRYABLE_TYPES = [
@@ -78,11 +89,17 @@ function backoffMs(retry: PhoneCheckRetry, n: number): number {
 export async function phoneCheckWorkflow(input: PhoneCheckInput): Promise<PhoneCheckWorkflowResult> {
   const { retry, unansweredCall, ...factors } = parseOrReject(input);
   const withPolicy = patched(UNANSWERED_CALL_PATCH);
+  const waitsForCallOnCancel = patched(CANCEL_OUTCOME_PATCH);
 
   const { checkPhoneThreeFactors } = proxyActivities<PhoneCheckActivities>({
     // The worker rate-limits this queue to the gateway's allowed rate.
     taskQueue: phoneGatewayTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: CALL_TIMEOUT_MS,
+    // A gateway call cannot be recalled and may be billed: on workflow cancellation the call in
+    // flight finishes and its answer is kept; only a call not yet started (retry backoff) is dropped.
+    cancellationType: waitsForCallOnCancel
+      ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+      : ActivityCancellationType.TRY_CANCEL,
     ...(withPolicy
       ? {
           // Bounds every attempt and wait, including a gateway's Retry-After (temporalio/temporal#6063).
@@ -110,8 +127,20 @@ export async function phoneCheckWorkflow(input: PhoneCheckInput): Promise<PhoneC
     try {
       const result = await checkPhoneThreeFactors(factors);
       recordOutcome(result.outcome);
+      if (CancellationScope.current().consideredCancelled) {
+        log.info('cancellation requested while the gateway call was in flight: the answer is kept', {
+          outcome: result.outcome,
+          billed: result.billed,
+        });
+      }
       return withPolicy ? { ...result, unansweredCalls } : result;
     } catch (error) {
+      if (waitsForCallOnCancel && (isCancellation(error) || CancellationScope.current().consideredCancelled)) {
+        // No gateway answer was received (the call had not started, or its attempt failed).
+        recordOutcome('CANCELLED');
+        log.info('cancelled before the gateway answered', { unansweredCalls });
+        throw new CancelledFailure('the phone check was cancelled before the gateway answered');
+      }
       if (withPolicy && isUnanswered(error)) {
         unansweredCalls += 1;
         if (unansweredCall === 'retry' && unansweredCalls < retry.maximumAttempts) {

@@ -41,6 +41,8 @@ it('has recorded histories of every branch to replay', () => {
       'rejected-not-an-approver',
       'bank-unavailable-then-approved',
       'validate-timeout-confirmed-by-status-read',
+      // Recorded by workflow-cancellation.test.ts (patch device-approval-cancel-scope).
+      'workflow-cancelled-and-disabled',
     ]),
   );
 });

@@ -27,7 +27,16 @@ beforeAll(async () => {
 });
 
 const EXPECTED: Record<string, string[]> = {
-  'phone-check': ['verified', 'mismatch', 'busy-then-verified', 'busy-until-retries-exhausted', 'input-rejected'],
+  'phone-check': [
+    'verified',
+    'mismatch',
+    'busy-then-verified',
+    'busy-until-retries-exhausted',
+    'input-rejected',
+    // Recorded by workflow-cancellation.test.ts (patch phone-check-cancel-outcome).
+    'cancelled-while-call-in-flight',
+    'cancelled-between-retries',
+  ],
   'identity-flow': [
     'polled-init-ing-success',
     'polled-fail',
@@ -35,6 +44,8 @@ const EXPECTED: Record<string, string[]> = {
     'deadline-expired',
     'continued-as-new-first-run',
     'continued-as-new-then-success',
+    // Recorded by workflow-cancellation.test.ts (patch identity-flow-cancel-status).
+    'workflow-cancelled',
   ],
 };
 
