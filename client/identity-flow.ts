@@ -4,7 +4,7 @@
  * read the outline, wait for the final result or watch it change, and list flows by status and
  * age. Inputs are validated here with the workflows' own schemas.
  */
-import type { WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import {
   IDENTITY_FLOW_STATUS_KEY,
@@ -25,7 +25,7 @@ import {
 import { parseInput } from '../contracts/validation';
 import type { identityFlowStarterWorkflow, identityFlowWorkflow } from '../workflows/identity-flow';
 import type { KycContext } from './context';
-import { closedRunResult, latestExecutionStatus, withKycErrors } from './failures';
+import { asKycError, closedRunResult, latestExecutionStatus, withKycErrors } from './failures';
 import { listExecutions, type ListedExecution } from './listing';
 import { startOrAttach, type StartOutcome } from './starting';
 import { identityFlowStartMetadata, identityFlowTrackingMetadata } from './summaries';
@@ -84,6 +84,14 @@ export interface IdentityFlowListItem extends ListedExecution {
   status?: string;
 }
 
+/** How `stop` left a tracker: `stopped` by this request, or it had `alreadyEnded` with `status`. */
+export interface StopOutcome {
+  workflowId: string;
+  outcome: 'stopped' | 'alreadyEnded';
+  /** `CANCELLED` when stopped; otherwise the status it ended with (e.g. `SUCCESS`, or `ERROR` when it failed). */
+  status: IdentityFlowStatusValue;
+}
+
 export class IdentityFlowHandle {
   readonly workflowId: string;
 
@@ -129,6 +137,33 @@ export class IdentityFlowHandle {
     return withKycErrors(this.context, { workflowId: this.workflowId, operation: 'wait for the result' }, () =>
       this.temporal.result(),
     );
+  }
+
+  /**
+   * Stops tracking by workflow cancellation (what the Temporal UI's "Cancel" sends): the tracker
+   * cancels its poller and ends Canceled, listed as `CANCELLED`. The provider flow itself is not
+   * touched. Waits for the run to end. Repeating it is harmless: a tracker that already ended is
+   * reported as `alreadyEnded`. Throws `FlowNotFoundError` for a flow nobody tracks.
+   */
+  async stop(): Promise<StopOutcome> {
+    const at = { workflowId: this.workflowId, operation: 'stop tracking' };
+    const before = await withKycErrors(this.context, at, () => this.temporal.describe());
+    if (before.status.name !== 'RUNNING') {
+      return { workflowId: this.workflowId, outcome: 'alreadyEnded', status: await this.endedStatus(at) };
+    }
+    await withKycErrors(this.context, at, () => this.temporal.cancel());
+    const status = await this.endedStatus(at);
+    return { workflowId: this.workflowId, outcome: status === 'CANCELLED' ? 'stopped' : 'alreadyEnded', status };
+  }
+
+  /** The status a closed (or closing) tracker ended with. */
+  private async endedStatus(at: { workflowId: string; operation: string }): Promise<IdentityFlowStatusValue> {
+    try {
+      return (await this.temporal.result()).status;
+    } catch (error) {
+      if (error instanceof WorkflowFailedError) return error.cause instanceof CancelledFailure ? 'CANCELLED' : 'ERROR';
+      throw await asKycError(this.context, error, at);
+    }
   }
 
   /** Every change of the view until the flow ends; the last item carries the result. */

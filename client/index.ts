@@ -39,6 +39,7 @@ export {
   type IdentityFlowListItem,
   type IdentityFlowStatusValue,
   type StartedIdentity,
+  type StopOutcome,
 } from './identity-flow';
 export {
   PHONE_CHECK_OUTCOME_VALUES,

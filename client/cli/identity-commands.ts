@@ -1,4 +1,4 @@
-/** `kyc identity start|track|status|watch|list`: identity-verification flows (e-signature platform). */
+/** `kyc identity start|track|status|stop|watch|list`: identity-verification flows (e-signature platform). */
 import { Command, Option } from 'commander';
 import { trackIdentityFlowInputSchema } from '../../contracts/identity-flow';
 import { parseInput } from '../../contracts/validation';
@@ -11,7 +11,14 @@ import {
 import type { CliSession } from './context';
 import { parseCount, parseDuration } from './durations';
 import { liveMode, showLive } from './live';
-import { identityLine, renderIdentityList, renderIdentityStart, renderIdentityView, renderStart } from './render';
+import {
+  identityLine,
+  renderIdentityList,
+  renderIdentityStart,
+  renderIdentityView,
+  renderStart,
+  renderStopOutcome,
+} from './render';
 import { interruptSignal, throwIfInterrupted } from './signals';
 
 const FLOW_ARGUMENT = ['<flow>', 'the provider flow id, or the tracking workflow id identity-flow/<flowId>'] as const;
@@ -101,6 +108,19 @@ export function identityCommand(session: CliSession): Command {
       const handle = (await context.kyc()).identityFlows.get(flow);
       const view = await handle.status();
       context.print(renderIdentityView(handle.workflowId, view), { workflowId: handle.workflowId, view });
+    });
+
+  identity
+    .command('stop')
+    .description(
+      'stop tracking a flow (workflow cancellation: the poller is cancelled, the tracker ends CANCELLED); the provider flow is untouched',
+    )
+    .argument(...FLOW_ARGUMENT)
+    .action(async (flow: string, _options: unknown, command: Command) => {
+      const context = session.context(command);
+      parseFlowRef(flow);
+      const result = await (await context.kyc()).identityFlows.get(flow).stop();
+      context.print(renderStopOutcome(result), result);
     });
 
   identity

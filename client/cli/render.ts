@@ -12,7 +12,7 @@ import {
 import type { IdentityFlowResult, IdentityFlowView, StartedIdentityFlow } from '../../contracts/identity-flow';
 import type { PhoneCheckWorkflowResult } from '../../contracts/phone-check';
 import type { DeviceApprovalListItem } from '../device-approval';
-import type { IdentityFlowListItem } from '../identity-flow';
+import type { IdentityFlowListItem, StopOutcome } from '../identity-flow';
 import type { PhoneCheckListItem, PhoneCheckStatus } from '../phone-check';
 import type { StartOutcome } from '../starting';
 import { relative } from './durations';
@@ -103,6 +103,12 @@ export function renderResendResult(result: ResendTokenResult, now = Date.now()):
 
 export function renderCancelResult(result: CancelResult): string {
   return `Approval CANCELLED; device ${result.deviceDisabled ? 'disabled' : 'NOT disabled (the bank did not confirm)'}.`;
+}
+
+export function renderStopOutcome(result: StopOutcome): string {
+  return result.outcome === 'stopped'
+    ? `Stopped tracking ${result.workflowId}: CANCELLED (its poller was cancelled; the provider flow is untouched).`
+    : `${result.workflowId} had already ended: ${result.status}.`;
 }
 
 export function renderApprovalList(items: DeviceApprovalListItem[], now = Date.now()): string {

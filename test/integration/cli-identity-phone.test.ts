@@ -110,6 +110,26 @@ describe('identity', () => {
     expect(views.at(-1)).toMatchObject({ phase: 'DONE', result: { status: 'SUCCESS' } });
   });
 
+  it('stops tracking a flow (workflow cancellation), and a repeated stop reports it already ended', async () => {
+    const { flowId: other } = await esign.createFlow();
+    const tracked = await kyc(['identity', 'track', other, '--poll-interval', '20ms', '--max-poll-interval', '50ms']);
+    expect(tracked.code).toBe(0);
+
+    const stop = await kyc(['identity', 'stop', other]);
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toContain(`Stopped tracking identity-flow/${other}: CANCELLED`);
+
+    const again = await kyc(['--json', 'identity', 'stop', other]);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({
+      workflowId: `identity-flow/${other}`,
+      outcome: 'alreadyEnded',
+      status: 'CANCELLED',
+    });
+    const list = await kyc(['identity', 'list', '--status', 'CANCELLED']);
+    expect(list.stdout).toContain(other);
+  });
+
   it('exits 4 for a flow that is not tracked', async () => {
     const run = await kyc(['identity', 'status', '999999999999999999']);
     expect(run.code).toBe(4);
