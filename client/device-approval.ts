@@ -40,7 +40,7 @@ import { listExecutions, type ListedExecution } from './listing';
 import { updateIdFor, type RequestOptions } from './request-ids';
 import { startOrAttach, type StartOutcome } from './starting';
 import { deviceApprovalMetadata } from './summaries';
-import { BUILTIN, and, equals, executionStatus, type ExecutionStatusValue } from './visibility';
+import { BUILTIN, and, equals, executionStatus, firstStartedBefore, type ExecutionStatusValue } from './visibility';
 import { watchWorkflow, type WatchOptions } from './watch';
 
 const WORKFLOW_ID_PREFIX = deviceApprovalWorkflowId('a', 'b').slice(0, -'a/b'.length);
@@ -78,6 +78,8 @@ export interface DeviceApprovalListFilter {
   accountKey?: string;
   contactType?: ContactType;
   execution?: ExecutionStatusValue;
+  /** Only approvals first started more than this long ago (`KycFirstStartedAt`), in milliseconds. */
+  olderThanMs?: number;
   limit?: number;
   /** Search every task queue, not only the configured one. */
   allTaskQueues?: boolean;
@@ -215,6 +217,7 @@ export class DeviceApprovals {
       accountKey ? equals(DEVICE_APPROVAL_ACCOUNT_KEY, accountKey) : undefined,
       filter.contactType ? equals(DEVICE_APPROVAL_CONTACT_TYPE_KEY, filter.contactType) : undefined,
       filter.execution ? executionStatus(filter.execution) : undefined,
+      filter.olderThanMs === undefined ? undefined : firstStartedBefore(new Date(Date.now() - filter.olderThanMs)),
       filter.allTaskQueues ? undefined : equals(BUILTIN.TaskQueue, this.context.config.taskQueue),
     );
     const listed = await listExecutions(this.context, query, filter.limit);

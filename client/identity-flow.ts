@@ -29,7 +29,16 @@ import { asKycError, closedRunResult, latestExecutionStatus, withKycErrors } fro
 import { listExecutions, type ListedExecution } from './listing';
 import { startOrAttach, type StartOutcome } from './starting';
 import { identityFlowStartMetadata, identityFlowTrackingMetadata } from './summaries';
-import { BUILTIN, and, before, equals, executionStatus, oneOf, type ExecutionStatusValue } from './visibility';
+import {
+  BUILTIN,
+  and,
+  equals,
+  executionStatus,
+  firstStartedBefore,
+  oneOf,
+  type ExecutionStatusValue,
+} from './visibility';
+import { firstStartedAtAttribute } from '../contracts/first-started-at';
 import { watchWorkflow, type WatchOptions } from './watch';
 
 /** Workflow type names as the worker registers them (the workflow functions' names). */
@@ -72,7 +81,7 @@ export interface StartedIdentity extends StartOutcome {
 
 export interface IdentityFlowListFilter {
   status?: IdentityFlowStatusValue | readonly IdentityFlowStatusValue[];
-  /** Only flows whose tracking run started more than this long ago. */
+  /** Only flows whose tracking first started more than this long ago (`KycFirstStartedAt`: survives continue-as-new). */
   olderThanMs?: number;
   execution?: ExecutionStatusValue;
   limit?: number;
@@ -234,7 +243,7 @@ export class IdentityFlows {
       client.workflow.start<typeof identityFlowWorkflow>(IDENTITY_FLOW_WORKFLOW_TYPE, {
         ...identityFlowStartOptions(parsed.flowId, config.taskQueue),
         args: [parsed],
-        typedSearchAttributes: [{ key: IDENTITY_FLOW_STATUS_KEY, value: 'INIT' }],
+        typedSearchAttributes: [{ key: IDENTITY_FLOW_STATUS_KEY, value: 'INIT' }, firstStartedAtAttribute(new Date())],
         ...identityFlowTrackingMetadata(parsed, workflowId, config.codecEndpoint),
       }),
     );
@@ -252,9 +261,7 @@ export class IdentityFlows {
       equals(BUILTIN.WorkflowType, IDENTITY_FLOW_WORKFLOW_TYPE),
       statuses.length ? oneOf(IDENTITY_FLOW_STATUS_KEY, statuses) : undefined,
       filter.execution ? executionStatus(filter.execution) : undefined,
-      filter.olderThanMs === undefined
-        ? undefined
-        : before(BUILTIN.StartTime, new Date(Date.now() - filter.olderThanMs)),
+      filter.olderThanMs === undefined ? undefined : firstStartedBefore(new Date(Date.now() - filter.olderThanMs)),
       filter.allTaskQueues ? undefined : equals(BUILTIN.TaskQueue, this.context.config.taskQueue),
     );
     const listed = await listExecutions(this.context, query, filter.limit);

@@ -18,6 +18,7 @@ import {
   type PhoneCheckOutcomeAttribute,
   type PhoneCheckWorkflowResult,
 } from '../contracts/phone-check';
+import { firstStartedAtAttribute } from '../contracts/first-started-at';
 import { parseInput } from '../contracts/validation';
 import type { phoneCheckWorkflow } from '../workflows/phone-check';
 import type { KycContext } from './context';
@@ -80,6 +81,7 @@ export class PhoneChecks {
         args: [parsed],
         workflowIdConflictPolicy: PHONE_CHECK_ID_CONFLICT_POLICY,
         workflowIdReusePolicy: PHONE_CHECK_ID_REUSE_POLICY,
+        typedSearchAttributes: [firstStartedAtAttribute(new Date())],
         ...phoneCheckMetadata(id, parsed.retry),
       }),
     );

@@ -4,6 +4,7 @@
  * its string and add a clause of its own (`x' OR WorkflowType = 'y` stays one keyword).
  */
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { FIRST_STARTED_AT_KEY } from '../contracts/first-started-at';
 
 /** A typed search-attribute key, as `defineSearchAttributeKey` returns it (the SDK does not export the type). */
 export interface SearchAttributeKey<T extends SearchAttributeType> {
@@ -88,6 +89,17 @@ export function before(key: SearchAttributeKey<'DATETIME'>, time: Date): Clause 
 
 export function after(key: SearchAttributeKey<'DATETIME'>, time: Date): Clause {
   return { text: `${attribute(key)} > ${literal(time)}` };
+}
+
+/**
+ * Flows whose first run started before `time`: `KycFirstStartedAt` (carried by continue-as-new),
+ * falling back to `StartTime` for runs started before the attribute existed.
+ */
+export function firstStartedBefore(time: Date): Clause {
+  const first = attribute(FIRST_STARTED_AT_KEY);
+  return {
+    text: `(${first} < ${literal(time)} OR (${first} IS NULL AND ${attribute(BUILTIN.StartTime)} < ${literal(time)}))`,
+  };
 }
 
 export function executionStatus(status: ExecutionStatusValue): Clause {

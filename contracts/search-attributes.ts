@@ -7,9 +7,12 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { PHONE_CHECK_SEARCH_ATTRIBUTES } from './phone-check';
 import { DEVICE_APPROVAL_SEARCH_ATTRIBUTES } from './device-approval';
 import { IDENTITY_FLOW_SEARCH_ATTRIBUTES } from './identity-flow';
+import { FIRST_STARTED_AT_KEY } from './first-started-at';
 
 export const ALL_SEARCH_ATTRIBUTES: ReadonlyArray<SearchAttributePair['key']> = [
   ...PHONE_CHECK_SEARCH_ATTRIBUTES,
   ...DEVICE_APPROVAL_SEARCH_ATTRIBUTES,
   ...IDENTITY_FLOW_SEARCH_ATTRIBUTES,
+  // Shared by all three flows.
+  FIRST_STARTED_AT_KEY,
 ];

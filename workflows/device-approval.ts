@@ -22,6 +22,7 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { scheduleToCloseMs } from '../contracts/activity-budget';
 import {
@@ -52,6 +53,7 @@ import {
 } from '../contracts/device-approval-checks';
 import type { DeviceApprovalInput } from '../contracts/device-approval';
 import { checkInputOrFail } from '../contracts/validation';
+import { firstStartedAtAttribute } from '../contracts/first-started-at';
 
 /**
  * Patch id of the clean-up on workflow cancellation. Runs recorded before it ended as a bare
@@ -132,7 +134,10 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
     deadline: new Date(deadlineMs).toISOString(),
     transitions: [{ status: 'CREATING', at: new Date().toISOString() }],
   };
-  upsertSearchAttributes(deviceApprovalSearchAttributes(request, 'CREATING'));
+  upsertSearchAttributes([
+    ...deviceApprovalSearchAttributes(request, 'CREATING'),
+    firstStartedAtAttribute(workflowInfo().startTime),
+  ]);
 
   const nextResendMs = (): number => (lastTokenSentMs ?? 0) + policy.resendCooldownMs;
 

@@ -51,6 +51,7 @@ import type {
   WaitForOutlineChangeResult,
 } from '../contracts/identity-flow';
 import { checkInputOrFail } from '../contracts/validation';
+import { FIRST_STARTED_AT_KEY, firstStartedAtAttribute } from '../contracts/first-started-at';
 
 /** One attempt to start a provider flow, and how many attempts (each may leave an INIT flow behind). */
 const START_FLOW_ATTEMPT_MS = 60_000;
@@ -82,8 +83,13 @@ function retryPolicy(input: ParsedTrackIdentityFlowInput['providerRetry']) {
 }
 
 function publishStatus(status: string): void {
-  if (workflowInfo().typedSearchAttributes.get(IDENTITY_FLOW_STATUS_KEY) === status) return;
-  upsertSearchAttributes([{ key: IDENTITY_FLOW_STATUS_KEY, value: status }]);
+  const attributes = workflowInfo().typedSearchAttributes;
+  if (attributes.get(IDENTITY_FLOW_STATUS_KEY) === status) return;
+  upsertSearchAttributes([
+    { key: IDENTITY_FLOW_STATUS_KEY, value: status },
+    // A tracker started without it (e.g. by `temporal workflow start`) gets it with its first status.
+    ...(attributes.get(FIRST_STARTED_AT_KEY) ? [] : [firstStartedAtAttribute(workflowInfo().startTime)]),
+  ]);
 }
 
 /** A non-retryable activity failure ends the workflow with the activity's own type and message. */
@@ -361,7 +367,8 @@ export async function identityFlowStarterWorkflow(rawInput: StartIdentityFlowInp
       workflowId,
       args: [tracking],
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [{ key: IDENTITY_FLOW_STATUS_KEY, value: 'INIT' }],
+      // Workflow time (deterministic); carried by the tracker's continue-as-new.
+      typedSearchAttributes: [{ key: IDENTITY_FLOW_STATUS_KEY, value: 'INIT' }, firstStartedAtAttribute(new Date())],
       staticSummary: identityFlowTrackingSummary(started.flowId),
       staticDetails: [
         '**Identity-flow tracking** (e-signature platform)',

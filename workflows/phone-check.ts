@@ -36,6 +36,7 @@ import {
 import { phoneCheckInputCheck } from '../contracts/phone-check-checks';
 import type { PhoneCheckInput, PhoneCheckParsedInput, PhoneCheckRetry } from '../contracts/phone-check';
 import { INVALID_INPUT_FAILURE, checkInputOrFail } from '../contracts/validation';
+import { firstStartedAtAttribute } from '../contracts/first-started-at';
 
 /** Longer than any sensible PROVIDER_TIMEOUT_MS, so the client's own timeout is what normally fires. */
 const CALL_TIMEOUT_MS = 30_000;
@@ -60,7 +61,7 @@ const NON_RETRYABLE_TYPES = [
 ];
 
 function recordOutcome(value: PhoneCheckOutcomeAttribute): void {
-  upsertSearchAttributes([{ key: PhoneCheckOutcomeKey, value }]);
+  upsertSearchAttributes([{ key: PhoneCheckOutcomeKey, value }, firstStartedAtAttribute(workflowInfo().startTime)]);
 }
 
 /** Bad input ends the check before any gateway call, as a non-retryable `InvalidInput` naming the field. */

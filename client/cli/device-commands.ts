@@ -191,6 +191,7 @@ export function deviceCommand(session: CliSession): Command {
     .option('--running', 'only approvals whose workflow is still running')
     .option('--account-key <uuid>', 'only this account')
     .addOption(new Option('--contact-type <type>', 'only this contact type').choices(CONTACT_TYPES))
+    .option('--older-than <duration>', 'only approvals first started longer ago than this, e.g. 2h', parseDuration)
     .option('--limit <n>', 'at most this many', parseCount, 50)
     .option('--all-task-queues', 'include approvals of every task queue, not only KYC_TASK_QUEUE')
     .action(
@@ -201,6 +202,7 @@ export function deviceCommand(session: CliSession): Command {
           running?: boolean;
           accountKey?: string;
           contactType?: ContactType;
+          olderThan?: number;
           limit: number;
           allTaskQueues?: boolean;
         },
@@ -214,6 +216,7 @@ export function deviceCommand(session: CliSession): Command {
           execution: options.waiting || options.running ? 'Running' : undefined,
           accountKey: options.accountKey,
           contactType: options.contactType,
+          olderThanMs: options.olderThan,
           limit: options.limit,
           allTaskQueues: options.allTaskQueues,
         });
