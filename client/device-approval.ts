@@ -7,6 +7,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import {
+  APPROVAL_FAILURE,
   DEVICE_APPROVAL_ACCOUNT_KEY,
   DEVICE_APPROVAL_CONTACT_TYPE_KEY,
   DEVICE_APPROVAL_INPUT_LABEL,
@@ -35,6 +36,8 @@ import { uuidV4 } from '../contracts/identifiers';
 import { InvalidInputError, parseInput } from '../contracts/validation';
 import type { deviceApprovalWorkflow } from '../workflows/device-approval';
 import type { KycContext } from './context';
+import { bulkRequestId, runBulk, type BulkOptions, type BulkSummary } from './bulk';
+import { AlreadyFinishedError, UpdateRefusedError } from './errors';
 import { closedRunResult, latestExecutionStatus, withKycErrors } from './failures';
 import { listExecutions, type ListedExecution } from './listing';
 import { updateIdFor, type RequestOptions } from './request-ids';
@@ -231,6 +234,31 @@ export class DeviceApprovals {
         contactType: info.typedSearchAttributes.get(DEVICE_APPROVAL_CONTACT_TYPE_KEY),
       };
     });
+  }
+
+  /**
+   * Cancels each listed approval with the `cancel` update (the device is disabled), one at a time
+   * at `options.ratePerSecond`. Each carries `bulkRequestId(workflowId, reason)`, so running the
+   * same bulk cancel again does not act twice. Approvals that already ended count as `alreadyEnded`.
+   */
+  cancelMany(workflowIds: readonly string[], reason: string, options: BulkOptions = {}): Promise<BulkSummary> {
+    parseInput(cancelArgsSchema, { reason }, 'cancel');
+    return runBulk(
+      workflowIds,
+      async (workflowId) => {
+        try {
+          const result = await this.get(workflowId).cancel(reason, { requestId: bulkRequestId(workflowId, reason) });
+          return { outcome: 'done', detail: result.deviceDisabled ? 'device disabled' : 'device NOT disabled' };
+        } catch (error) {
+          if (error instanceof AlreadyFinishedError) return { outcome: 'alreadyEnded', detail: error.status };
+          if (error instanceof UpdateRefusedError && error.failureType === APPROVAL_FAILURE.invalidState) {
+            return { outcome: 'alreadyEnded', detail: error.reason };
+          }
+          throw error;
+        }
+      },
+      options,
+    );
   }
 
   /** Approvals that sit waiting for the approver's token, oldest first. */

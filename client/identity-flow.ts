@@ -25,6 +25,7 @@ import {
 import { parseInput } from '../contracts/validation';
 import type { identityFlowStarterWorkflow, identityFlowWorkflow } from '../workflows/identity-flow';
 import type { KycContext } from './context';
+import { runBulk, type BulkOptions, type BulkSummary } from './bulk';
 import { asKycError, closedRunResult, latestExecutionStatus, withKycErrors } from './failures';
 import { listExecutions, type ListedExecution } from './listing';
 import { startOrAttach, type StartOutcome } from './starting';
@@ -252,6 +253,20 @@ export class IdentityFlows {
 
   get(flow: string): IdentityFlowHandle {
     return new IdentityFlowHandle(this.context, parseFlowRef(flow));
+  }
+
+  /** Stops tracking each listed flow (`stop`), one at a time at `options.ratePerSecond`; repeating it is harmless. */
+  stopMany(flows: readonly string[], options: BulkOptions = {}): Promise<BulkSummary> {
+    return runBulk(
+      flows.map((flow) => this.get(flow).workflowId),
+      async (workflowId) => {
+        const stopped = await this.get(workflowId).stop();
+        return stopped.outcome === 'stopped'
+          ? { outcome: 'done', detail: stopped.status }
+          : { outcome: 'alreadyEnded', detail: stopped.status };
+      },
+      options,
+    );
   }
 
   async list(filter: IdentityFlowListFilter = {}): Promise<IdentityFlowListItem[]> {

@@ -54,3 +54,12 @@ export type { StartOutcome } from './starting';
 export type { ListedExecution } from './listing';
 export { watchWorkflow, type WatchOptions, type WatchSource } from './watch';
 export * as visibility from './visibility';
+export {
+  DEFAULT_BULK_RATE_PER_SECOND,
+  bulkRequestId,
+  runBulk,
+  type BulkItemResult,
+  type BulkOptions,
+  type BulkOutcome,
+  type BulkSummary,
+} from './bulk';

@@ -10,7 +10,7 @@ import {
   type DeviceApprovalStatus,
   type ContactType,
 } from '../../contracts/device-approval';
-import { parseInput } from '../../contracts/validation';
+import { InvalidInputError, parseInput } from '../../contracts/validation';
 import { parseDeviceRef, type DeviceApprovalHandle } from '../device-approval';
 import { ResultUnreadableError } from '../errors';
 import type { CliContext, CliSession } from './context';
@@ -19,7 +19,10 @@ import { liveMode, showLive } from './live';
 import {
   approvalLine,
   renderApprovalList,
+  bulkProgressLine,
   renderApprovalState,
+  renderBulkPlan,
+  renderBulkSummary,
   renderCancelResult,
   renderResendResult,
   renderStart,
@@ -83,6 +86,54 @@ async function settled(handle: DeviceApprovalHandle): Promise<DeviceApprovalStat
     if (state.status !== 'CREATING') break;
   }
   return latest ?? handle.state();
+}
+
+interface BulkCancelOptions {
+  reason: string;
+  requestId?: string;
+  accountKey?: string;
+  waiting?: boolean;
+  status?: DeviceApprovalStatus;
+  olderThan?: number;
+  limit: number;
+  rate: number;
+  yes?: boolean;
+}
+
+/** `kyc device cancel --reason r <filters> [--yes]`: lists the matches, and cancels them with --yes. */
+async function bulkCancel(context: CliContext, options: BulkCancelOptions): Promise<void> {
+  if (options.requestId !== undefined) {
+    throw new InvalidInputError('--request-id', [
+      { field: 'request-id', message: 'is for one approval; a bulk cancel derives one per approval' },
+    ]);
+  }
+  if (!options.accountKey && !options.waiting && !options.status && options.olderThan === undefined) {
+    throw new InvalidInputError('cancel', [
+      {
+        field: 'approval',
+        message: 'name an approval, or filter with --account-key, --waiting, --status or --older-than',
+      },
+    ]);
+  }
+  if (options.rate < 1) throw new InvalidInputError('--rate', [{ field: 'rate', message: 'must be at least 1' }]);
+  const approvals = (await context.kyc()).deviceApprovals;
+  const matches = await approvals.list({
+    accountKey: options.accountKey,
+    status: options.waiting ? 'WAITING_FOR_TOKEN' : options.status,
+    execution: 'Running',
+    olderThanMs: options.olderThan,
+    limit: options.limit,
+  });
+  const ids = matches.map((item) => item.workflowId);
+  if (!options.yes) {
+    context.print(renderBulkPlan('cancel', ids), { dryRun: true, count: ids.length, workflowIds: ids });
+    return;
+  }
+  const summary = await approvals.cancelMany(ids, options.reason, {
+    ratePerSecond: options.rate,
+    onProgress: (progress, last) => context.io.stderr.write(`${bulkProgressLine(progress, last)}\n`),
+  });
+  context.print(renderBulkSummary('cancelled', summary), summary);
 }
 
 export function deviceCommand(session: CliSession): Command {
@@ -159,16 +210,29 @@ export function deviceCommand(session: CliSession): Command {
 
   device
     .command('cancel')
-    .description('cancel the approval; the pending device is disabled')
-    .argument(...APPROVAL_ARGUMENT)
+    .description(
+      'cancel one approval, or every running approval a filter matches (dry run unless --yes); the pending devices are disabled',
+    )
+    .argument('[approval]', `${APPROVAL_ARGUMENT[1]}; omit it to cancel by filter`)
     .requiredOption('--reason <text>', 'why (shown in the history: no personal data)')
     .option('--request-id <id>', REQUEST_ID_HELP)
-    .action(async (approval: string, options: { reason: string; requestId?: string }, command: Command) => {
+    .option('--account-key <uuid>', 'bulk: approvals of this account')
+    .option('--waiting', 'bulk: approvals waiting for a token')
+    .addOption(new Option('--status <status>', 'bulk: approvals in this status').choices(DEVICE_APPROVAL_STATUSES))
+    .option('--older-than <duration>', 'bulk: approvals first started longer ago than this, e.g. 2h', parseDuration)
+    .option('--limit <n>', 'bulk: at most this many', parseCount, 1000)
+    .option('--rate <n>', 'bulk: cancels per second at most (each disables a device at the bank)', parseCount, 5)
+    .option('--yes', 'bulk: do it (without it, only list what would be cancelled)')
+    .action(async (approval: string | undefined, options: BulkCancelOptions, command: Command) => {
       const context = session.context(command);
-      parseDeviceRef(approval);
-      const handle = (await context.kyc()).deviceApprovals.get(approval);
-      const result = await handle.cancel(options.reason, { requestId: options.requestId });
-      context.print(renderCancelResult(result), { workflowId: handle.workflowId, ...result });
+      if (approval !== undefined) {
+        parseDeviceRef(approval);
+        const handle = (await context.kyc()).deviceApprovals.get(approval);
+        const result = await handle.cancel(options.reason, { requestId: options.requestId });
+        context.print(renderCancelResult(result), { workflowId: handle.workflowId, ...result });
+        return;
+      }
+      await bulkCancel(context, options);
     });
 
   device

@@ -1,7 +1,7 @@
 /** `kyc identity start|track|status|stop|watch|list`: identity-verification flows (e-signature platform). */
 import { Command, Option } from 'commander';
 import { trackIdentityFlowInputSchema } from '../../contracts/identity-flow';
-import { parseInput } from '../../contracts/validation';
+import { InvalidInputError, parseInput } from '../../contracts/validation';
 import {
   IDENTITY_FLOW_STATUS_VALUES,
   parseFlowRef,
@@ -12,7 +12,10 @@ import type { CliSession } from './context';
 import { parseCount, parseDuration } from './durations';
 import { liveMode, showLive } from './live';
 import {
+  bulkProgressLine,
   identityLine,
+  renderBulkPlan,
+  renderBulkSummary,
   renderIdentityList,
   renderIdentityStart,
   renderIdentityView,
@@ -113,15 +116,52 @@ export function identityCommand(session: CliSession): Command {
   identity
     .command('stop')
     .description(
-      'stop tracking a flow (workflow cancellation: the poller is cancelled, the tracker ends CANCELLED); the provider flow is untouched',
+      'stop tracking a flow, or every tracked flow a filter matches (dry run unless --yes): workflow cancellation, the provider flow is untouched',
     )
-    .argument(...FLOW_ARGUMENT)
-    .action(async (flow: string, _options: unknown, command: Command) => {
-      const context = session.context(command);
-      parseFlowRef(flow);
-      const result = await (await context.kyc()).identityFlows.get(flow).stop();
-      context.print(renderStopOutcome(result), result);
-    });
+    .argument('[flow]', `${FLOW_ARGUMENT[1]}; omit it to stop by filter`)
+    .addOption(new Option('--status <status...>', 'bulk: flows in these statuses').choices(IDENTITY_FLOW_STATUS_VALUES))
+    .option('--older-than <duration>', 'bulk: flows first started longer ago than this, e.g. 2d', parseDuration)
+    .option('--limit <n>', 'bulk: at most this many', parseCount, 1000)
+    .option('--rate <n>', 'bulk: stops per second at most', parseCount, 5)
+    .option('--yes', 'bulk: do it (without it, only list what would be stopped)')
+    .action(
+      async (
+        flow: string | undefined,
+        options: { status?: IdentityFlowStatusValue[]; olderThan?: number; limit: number; rate: number; yes?: boolean },
+        command: Command,
+      ) => {
+        const context = session.context(command);
+        const flows = (await context.kyc()).identityFlows;
+        if (flow !== undefined) {
+          parseFlowRef(flow);
+          const result = await flows.get(flow).stop();
+          context.print(renderStopOutcome(result), result);
+          return;
+        }
+        if (!options.status && options.olderThan === undefined) {
+          throw new InvalidInputError('stop', [
+            { field: 'flow', message: 'name a flow, or filter with --status or --older-than' },
+          ]);
+        }
+        if (options.rate < 1) throw new InvalidInputError('--rate', [{ field: 'rate', message: 'must be at least 1' }]);
+        const matches = await flows.list({
+          status: options.status,
+          olderThanMs: options.olderThan,
+          execution: 'Running',
+          limit: options.limit,
+        });
+        const ids = matches.map((item) => item.workflowId);
+        if (!options.yes) {
+          context.print(renderBulkPlan('stop', ids), { dryRun: true, count: ids.length, workflowIds: ids });
+          return;
+        }
+        const summary = await flows.stopMany(ids, {
+          ratePerSecond: options.rate,
+          onProgress: (progress, last) => context.io.stderr.write(`${bulkProgressLine(progress, last)}\n`),
+        });
+        context.print(renderBulkSummary('stopped', summary), summary);
+      },
+    );
 
   identity
     .command('watch')

@@ -14,6 +14,7 @@ import type { PhoneCheckWorkflowResult } from '../../contracts/phone-check';
 import type { DeviceApprovalListItem } from '../device-approval';
 import type { IdentityFlowListItem, StopOutcome } from '../identity-flow';
 import type { PhoneCheckListItem, PhoneCheckStatus } from '../phone-check';
+import type { BulkItemResult, BulkSummary } from '../bulk';
 import type { StartOutcome } from '../starting';
 import { relative } from './durations';
 import { clock, fields, table, timestamp } from './table';
@@ -103,6 +104,26 @@ export function renderResendResult(result: ResendTokenResult, now = Date.now()):
 
 export function renderCancelResult(result: CancelResult): string {
   return `Approval CANCELLED; device ${result.deviceDisabled ? 'disabled' : 'NOT disabled (the bank did not confirm)'}.`;
+}
+
+/** The dry run of a bulk action: how many, and which. */
+export function renderBulkPlan(verb: 'cancel' | 'stop', workflowIds: readonly string[]): string {
+  if (workflowIds.length === 0) return `Nothing to ${verb}: no running workflow matches.`;
+  return [
+    `${workflowIds.length} running workflow(s) match; dry run, nothing was done:`,
+    ...workflowIds.map((id) => `  ${id}`),
+    `Run again with --yes to ${verb} them.`,
+  ].join('\n');
+}
+
+/** One progress line per workflow of a bulk action (written to stderr). */
+export function bulkProgressLine(summary: BulkSummary, last: BulkItemResult): string {
+  const done = summary.done + summary.alreadyEnded + summary.failed;
+  return `[${done}/${summary.total}] ${last.workflowId}: ${last.outcome}${last.detail ? ` (${last.detail})` : ''}`;
+}
+
+export function renderBulkSummary(verb: 'cancelled' | 'stopped', summary: BulkSummary): string {
+  return `${verb} ${summary.done}, already ended ${summary.alreadyEnded}, failed ${summary.failed} (of ${summary.total})`;
 }
 
 export function renderStopOutcome(result: StopOutcome): string {
