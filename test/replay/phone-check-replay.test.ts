@@ -43,14 +43,12 @@ beforeAll(async () => {
 });
 
 it("has the released code's histories, including a timeout retried inside the activity", () => {
-  expect(recordedJson().map((entry) => entry.workflowId)).toEqual([
-    'auth-rejected',
-    'timeout-then-verified',
-    'unavailable-then-mismatch',
-    'verified',
-  ]);
+  const released = ['auth-rejected', 'timeout-then-verified', 'unavailable-then-mismatch', 'verified'];
+  // The folder also holds the histories of test/integration/phone-identity-histories.test.ts and
+  // workflow-cancellation.test.ts (replayed by test/replay/phone-identity-replay.test.ts too).
+  expect(recordedJson().map((entry) => entry.workflowId)).toEqual(expect.arrayContaining(released));
   // Recorded before the patch: no marker in any of them.
-  for (const { history } of recordedJson()) {
+  for (const { history } of recordedJson().filter((entry) => released.includes(entry.workflowId))) {
     expect(history.events.map((event) => event.eventType)).not.toContain('EVENT_TYPE_MARKER_RECORDED');
   }
 });
