@@ -12,6 +12,9 @@ import { recorded, recordedJson } from '../support/histories';
 
 let options: ReplayWorkerOptions;
 
+/** This test's histories (recorded decoded); the folder also holds encrypted ones that their own replay test decodes. */
+const mine = (folder: string) => recorded(folder).filter((entry) => EXPECTED[folder]!.includes(entry.workflowId));
+
 beforeAll(async () => {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -63,12 +66,12 @@ describe.each(Object.keys(EXPECTED))('%s', (folder) => {
   it('replays every recorded history with the current workflow code', async () => {
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories(options, recorded(folder))) {
+    for await (const result of Worker.runReplayHistories(options, mine(folder))) {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
     }
     expect(failures).toEqual([]);
-    expect(replayed).toBe(recorded(folder).length);
+    expect(replayed).toBe(mine(folder).length);
   });
 
   it('detects a history the code no longer matches (the check can fail)', async () => {
