@@ -41,6 +41,22 @@ function packageVersion(): string {
   return '0.0.0';
 }
 
+/**
+ * Commander's usage errors quote what was typed (`unknown option '--idcard=1101…'`, `argument
+ * '5299…' is invalid`), which may be a CPF, phone, ID number or name typed in the wrong place.
+ * Keeps option names, drops every typed value: quoted values become '…', `--flag=value` keeps
+ * `--flag=…`, and any other run of 6+ digits is masked.
+ */
+export function redactUsageError(text: string): string {
+  return text
+    .replace(/'([^'\n]*)'/g, (_quoted, inner: string) => {
+      if (/^--?[A-Za-z][\w-]*( <[^>]+>| \[[^\]]+\])?$/.test(inner)) return `'${inner}'`;
+      const flag = /^(--?[A-Za-z][\w-]*)=/.exec(inner);
+      return flag ? `'${flag[1]}=…'` : "'…'";
+    })
+    .replace(/\d[\d\s.\-_]{4,}\d/g, '…');
+}
+
 export function buildProgram(session: CliSession): Command {
   const { io } = session;
   const program = new Command('kyc')
@@ -55,6 +71,7 @@ export function buildProgram(session: CliSession): Command {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(redactUsageError(text)),
     })
     .exitOverride();
   for (const sub of [deviceCommand(session), identityCommand(session), phoneCommand(session), devCommand(session)]) {

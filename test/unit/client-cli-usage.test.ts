@@ -191,7 +191,7 @@ describe('input validation happens before connecting', () => {
   it('offers only the two unanswered-call policies, before connecting', async () => {
     const { code, stderr } = await run(['phone', 'check', '--request-id', 'r1', '--unanswered-call', 'maybe']);
     expect(code).toBe(EXIT.invalidInput);
-    expect(stderr).toContain("'maybe' is invalid");
+    expect(stderr).toContain("argument '…' is invalid");
     expect(stderr).toMatch(/retry, fail/);
   });
 
@@ -237,5 +237,27 @@ describe('configuration', () => {
     const { code, stderr } = await run(['--namespace', '', 'device', 'list']);
     expect(code).toBe(EXIT.connection);
     expect(stderr).toContain('TEMPORAL_NAMESPACE');
+  });
+});
+
+describe('usage errors never repeat what was typed', () => {
+  it.each([
+    [
+      ['phone', 'check', '--request-id', 'x1', '--idcard=11010519491231002X'],
+      "unknown option '--idcard=…'",
+      '11010519491231002X',
+    ],
+    [
+      ['device', 'start', '--contact-type', '52998224725'],
+      "option '--contact-type <type>' argument '…' is invalid",
+      '52998224725',
+    ],
+    [['phone', 'check', '--request-id', 'r1', '--unanswered-call', '张三'], "argument '…' is invalid", '张三'],
+    [['device', 'list', '13800138000'], 'too many arguments', '13800138000'],
+  ])('%j', async (args, shown, typed) => {
+    const { code, stderr } = await run(args);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain(shown);
+    expect(stderr).not.toContain(typed);
   });
 });
