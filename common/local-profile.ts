@@ -23,8 +23,13 @@ import { ConfigError } from './config';
 export const PROFILE_FILE_NAME = 'temporal.toml';
 export const PAYLOAD_KEYS_FILE_NAME = 'payload-keys';
 
-/** `.data` of this checkout: `npm run demo`'s default `--data-dir`. */
-export const CHECKOUT_DATA_DIR = join(__dirname, '..', '.data');
+// The checkout's root: one level up from common/ when run from source, two from lib/common/ when
+// compiled (`npm run build`); the root is where package.json is.
+const CHECKOUT_ROOT =
+  [join(__dirname, '..'), join(__dirname, '..', '..')].find((dir) => existsSync(join(dir, 'package.json'))) ??
+  join(__dirname, '..');
+/** `.data` of this checkout: `npm run demo`'s default `--data-dir` (also for the compiled CLI). */
+export const CHECKOUT_DATA_DIR = join(CHECKOUT_ROOT, '.data');
 
 export interface LocalSettings {
   /** The environment with the profile's and the key file's settings filled in where missing. */
