@@ -3,6 +3,7 @@
  * receiver out. SIGINT/SIGTERM drain the workers (the SDK's Runtime handles the signals), then
  * the receiver and connections close.
  */
+import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../common/config';
@@ -16,6 +17,13 @@ import { WORKER_READY_LINE } from './ready';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Checked before connecting: a missing bundle would otherwise surface as a raw ENOENT stack.
+  const workflowBundlePath = process.env.KYC_WORKFLOW_BUNDLE || prebuiltWorkflowBundlePath();
+  if (workflowBundlePath && !existsSync(workflowBundlePath)) {
+    throw new ConfigError([
+      `KYC_WORKFLOW_BUNDLE: ${workflowBundlePath} does not exist (npm run build writes lib/workflow-bundle.js)`,
+    ]);
+  }
   Runtime.install({
     logger: new DefaultLogger(config.logLevel),
     telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
@@ -43,7 +51,7 @@ async function main(): Promise<void> {
     config,
     dataConverter,
     // Compiled (lib/), the worker loads the bundle `npm run build` wrote; from source it bundles at start.
-    workflowBundlePath: process.env.KYC_WORKFLOW_BUNDLE || prebuiltWorkflowBundlePath(),
+    workflowBundlePath,
   });
   const receiver = await startCallbackReceiver({ config: config.callbacks, client });
   console.log(

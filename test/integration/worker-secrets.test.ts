@@ -30,6 +30,13 @@ it('a P-256 key stops the worker at start, exit code 2, naming BANK_PRIVATE_KEY_
   expect(message).not.toContain(body);
 });
 
+it('a missing workflow bundle stops the worker at start, exit code 2, naming KYC_WORKFLOW_BUNDLE', async () => {
+  const started = spawnWorkerProcess(stack, { KYC_WORKFLOW_BUNDLE: '/nonexistent/workflow-bundle.js' });
+  await expect(started).rejects.toThrow(/exited with code 2 before it was ready/);
+  const message = await started.catch((error: Error) => error.message);
+  expect(message).toContain('KYC_WORKFLOW_BUNDLE: /nonexistent/workflow-bundle.js does not exist');
+});
+
 it('a SEC1 P-521 key (openssl ecparam -genkey -noout form) signs the device create the bank accepts', async () => {
   const sec1 = createPrivateKey(stack.credentials.bankPrivateKeyPem).export({ type: 'sec1', format: 'pem' }).toString();
   expect(sec1.startsWith('-----BEGIN EC PRIVATE KEY-----')).toBe(true);
