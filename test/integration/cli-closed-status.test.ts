@@ -121,7 +121,7 @@ describe('device status', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ state: { status: 'APPROVED' } });
   });
 
-  it('failed, terminated, cancelled, timed out: exit 6 naming how it ended', async () => {
+  it('failed, terminated, timed out: exit 6 naming how it ended; cancelled: clean-up done, CANCELLED, exit 0', async () => {
     const failed = await invalid();
     const terminated = await waiting();
     const cancelled = await waiting();
@@ -133,14 +133,18 @@ describe('device status', () => {
       closed(terminated.handle, 'TERMINATED'),
       closed(timedOut.handle, 'TIMED_OUT'),
     ]);
-    await closed(cancelled.handle, 'CANCELLED');
+    // Workflow cancellation disables the device and completes with the cancel update's result shape
+    // (patch device-approval-cancel-scope), so the run closes COMPLETED with status CANCELLED.
+    await closed(cancelled.handle, 'COMPLETED');
 
     expect(await failedStatus(['device', 'status', failed.ref])).toMatchObject({
       executionStatus: 'FAILED',
       failureType: 'InvalidInput',
     });
     expect(await failedStatus(['device', 'status', terminated.ref])).toMatchObject({ executionStatus: 'TERMINATED' });
-    expect(await failedStatus(['device', 'status', cancelled.ref])).toMatchObject({ executionStatus: 'CANCELLED' });
+    const cancelledRun = await kyc(['--json', 'device', 'status', cancelled.ref]);
+    expect(cancelledRun.code).toBe(EXIT.ok);
+    expect(JSON.parse(cancelledRun.stdout)).toMatchObject({ state: { status: 'CANCELLED' } });
     expect(await failedStatus(['device', 'status', timedOut.ref])).toMatchObject({ executionStatus: 'TIMED_OUT' });
 
     const human = await kyc(['device', 'status', terminated.ref]);
