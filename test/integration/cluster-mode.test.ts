@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KycClient, type DeviceApprovalHandle } from '../../client';
 import type { DeviceApprovalState } from '../../contracts/device-approval';
+import { ALL_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import { freePort } from '../../scripts/lib/free-port';
 import { startCluster, type Cluster } from '../../scripts/lib/cluster';
 import { BankDeviceControl } from '../../simulators/bank-device';
@@ -89,15 +90,9 @@ async function approve(handle: DeviceApprovalHandle, deviceKey: string): Promise
 
 it('creates the namespace and the search attributes on a fresh cluster', () => {
   expect(cluster.setup.createdNamespace).toBe(true);
-  expect(cluster.setup.addedSearchAttributes.sort()).toEqual(
-    [
-      'DeviceApprovalAccountKey',
-      'DeviceApprovalContactType',
-      'DeviceApprovalStatus',
-      'IdentityFlowStatus',
-      'PhoneCheckOutcome',
-    ].sort(),
-  );
+  // Every attribute the project declares (contracts/search-attributes.ts), nothing else.
+  expect(cluster.setup.addedSearchAttributes.sort()).toEqual(ALL_SEARCH_ATTRIBUTES.map((key) => key.name).sort());
+  expect(cluster.setup.addedSearchAttributes).toContain('DeviceApprovalStatus');
 });
 
 it('runs the three flows end to end and finds them through SQL visibility', async () => {
