@@ -104,10 +104,13 @@ fi
 
 set +e
 GOBIN="$BUILD_DIR" go install -v -ldflags "$LDFLAGS" "$PKG@v$VERSION" 2>&1 | tee -a "$LOG" |
-  awk -v total="$total" '{
+  awk -v total="$total" '
+  # Count what the total counts: module packages (first path element has a dot), not the standard
+  # library, which a cold build also compiles and lists.
+  $0 ~ /^[^\/ ]*\./ {
     n++
     if (n % 25 == 0) {
-      if (total > 0) printf "  ... compiled %d of %d packages (%d%%)\n", n, total, (n * 100) / total > "/dev/stderr"
+      if (total > 0) printf "  ... compiled %d of %d packages (%d%%)\n", n, total, (n >= total ? 99 : (n * 100) / total) > "/dev/stderr"
       else printf "  ... compiled %d packages\n", n > "/dev/stderr"
       fflush("/dev/stderr")
     }
