@@ -4,10 +4,8 @@
  * test/histories/phone-check/, which test/replay/phone-check-replay.test.ts replays without a
  * server, so a change that breaks checks already in flight fails CI.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import {
@@ -21,6 +19,7 @@ import { PHONE_VERIFICATION_PATH } from '../../providers/phone-gateway';
 import type { SimulatorControl } from '../../simulators/framework/control-client';
 import type { phoneCheckWorkflow } from '../../workflows/phone-check';
 import { harnessInfo, startTestStack, uniqueId, type TestStack } from '../harness';
+import { historyJson } from '../support/histories';
 
 const HISTORIES_DIR = join(__dirname, '..', 'histories', 'phone-check');
 const RECORD = process.env.RECORD_PHONE_CHECK_HISTORIES === '1';
@@ -53,30 +52,6 @@ function start(request: PhoneCheckInput): Promise<Handle> {
     workflowIdConflictPolicy: PHONE_CHECK_ID_CONFLICT_POLICY,
     workflowIdReusePolicy: PHONE_CHECK_ID_REUSE_POLICY,
   });
-}
-
-/** The history in the CLI's JSON format, decoded so the committed file replays without this run's keys. */
-async function historyJson(workflowId: string): Promise<string> {
-  const info = harnessInfo();
-  const { stdout } = await promisify(execFile)(
-    info.cliPath,
-    [
-      'workflow',
-      'show',
-      '--workflow-id',
-      workflowId,
-      '--address',
-      info.temporalAddress,
-      '--namespace',
-      info.namespace,
-      '-o',
-      'json',
-      '--codec-endpoint',
-      info.codecUrl,
-    ],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  return stdout;
 }
 
 /** How each branch ends: the result's outcome, or the failure type at the root. */
