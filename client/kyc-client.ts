@@ -1,7 +1,7 @@
 /**
  * The library's one entry point: connects from the same validated configuration as the worker
- * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, KYC_TASK_QUEUE, KYC_PAYLOAD_KEYS; no provider secret is
- * read) and offers one typed module per flow. Encryption fails closed: without payload keys no
+ * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, KYC_TASK_QUEUE, KYC_PAYLOAD_KEYS, and the Temporal profile
+ * with TLS / mTLS / API key: common/temporal-connection.ts; no provider secret is read) and offers one typed module per flow. Encryption fails closed: without payload keys no
  * client is made, so nothing (no start, no update) can reach the server in plain text.
  */
 import { Client, Connection } from '@temporalio/client';
@@ -14,6 +14,7 @@ import {
   type TemporalConfig,
 } from '../common/config';
 import { createDataConverter } from '../common/data-converter';
+import { TemporalUnreachableError, connectTemporal } from '../common/temporal-connection';
 import { DEFAULT_QUERY_TIMEOUT_MS, type KycContext } from './context';
 import { DeviceApprovals } from './device-approval';
 import { TemporalConnectionError } from './errors';
@@ -85,12 +86,13 @@ export class KycClient {
     if (!plainPayloads && !dataConverter.payloadCodecs?.length) throw new ConfigError([MISSING_PAYLOAD_KEYS]);
     let connection: Connection;
     try {
-      connection = await Connection.connect({
-        address: config.address,
-        connectTimeout: options.connectTimeoutMs ?? 5_000,
-      });
+      // The profile's / TEMPORAL_TLS_* / TEMPORAL_API_KEY security travels with the address.
+      connection = await connectTemporal(config, (connectionOptions) =>
+        Connection.connect({ ...connectionOptions, connectTimeout: options.connectTimeoutMs ?? 5_000 }),
+      );
     } catch (error) {
-      throw new TemporalConnectionError(config.address, error instanceof Error ? error.message : String(error));
+      if (error instanceof TemporalUnreachableError) throw new TemporalConnectionError(config.address, error.detail);
+      throw error;
     }
     const client = new Client({ connection, namespace: config.namespace, dataConverter });
     return new KycClient(client, config, {

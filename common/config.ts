@@ -7,6 +7,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { PayloadEncryptionConfig } from './payload-codec';
+import { readTemporalProfile, type TemporalConnectionSecurity } from './temporal-connection';
 
 /** The address printed in the phone gateway's original page: a private host we must never call. */
 const FORBIDDEN_HOSTS = new Set(['172.20.109.105']);
@@ -101,6 +102,11 @@ const environmentSchema = z.object({
   ESIGN_AUTH_MODE: z.enum(['signature', 'token']).default('signature'),
   /** Where the platform should call back when a flow ends (the worker's callback receiver, as the platform reaches it). */
   ESIGN_NOTIFY_URL: z.url({ message: 'must be an absolute URL' }).optional(),
+  /**
+   * `worker` (default): every worker process also runs a callback receiver; `off`: it does not, the
+   * receiver runs as its own service (`npm run callback-receiver`, lib/worker/callback-main.js).
+   */
+  CALLBACK_RECEIVER: z.enum(['worker', 'off'], { message: 'must be worker or off' }).default('worker'),
   CALLBACK_LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
   CALLBACK_LISTEN_PORT: z.coerce.number().int().min(0).max(65535).default(7310),
   CALLBACK_MAX_BODY_BYTES: positiveInt(64 * 1024),
@@ -127,6 +133,12 @@ export interface TemporalConfig {
   address: string;
   namespace: string;
   taskQueue: string;
+  /**
+   * TLS / mTLS, API key and gRPC metadata from the Temporal profile or TEMPORAL_API_KEY /
+   * TEMPORAL_TLS_* (common/temporal-connection.ts); absent for a plain connection. Connect with
+   * `temporalConnectionOptions(config)`.
+   */
+  security?: TemporalConnectionSecurity;
   /** The codec server, for the `temporal` commands printed in each run's details (TEMPORAL_CODEC_ENDPOINT). */
   codecEndpoint?: string;
 }
@@ -162,6 +174,8 @@ export interface EsignConfig extends ProviderHttpConfig {
 }
 
 export interface CallbackReceiverConfig {
+  /** CALLBACK_RECEIVER=worker: the worker process runs one (its own service otherwise). */
+  runInWorker: boolean;
   host: string;
   port: number;
   maxBodyBytes: number;
@@ -232,14 +246,37 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
   const schema = environmentSchema
     .pick({ TEMPORAL_ADDRESS: true, TEMPORAL_NAMESPACE: true, KYC_TASK_QUEUE: true })
     .extend({ TEMPORAL_CODEC_ENDPOINT: z.url({ message: 'must be an absolute URL' }).optional() });
-  const result = schema.safeParse({ ...env, TEMPORAL_CODEC_ENDPOINT: env.TEMPORAL_CODEC_ENDPOINT || undefined });
-  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const profile = withTemporalProfile(env);
+  const result = schema.safeParse({
+    ...profile.env,
+    TEMPORAL_CODEC_ENDPOINT: env.TEMPORAL_CODEC_ENDPOINT || undefined,
+  });
+  const problems = [...profile.problems];
+  if (!result.success) problems.push(...result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  if (!result.success || problems.length) throw new ConfigError(problems);
   return {
     address: result.data.TEMPORAL_ADDRESS,
     namespace: result.data.TEMPORAL_NAMESPACE,
     taskQueue: result.data.KYC_TASK_QUEUE,
+    ...(profile.security ? { security: profile.security } : {}),
     ...(result.data.TEMPORAL_CODEC_ENDPOINT ? { codecEndpoint: result.data.TEMPORAL_CODEC_ENDPOINT } : {}),
   };
+}
+
+/**
+ * The Temporal profile applied to `env` (common/temporal-connection.ts): TEMPORAL_ADDRESS and
+ * TEMPORAL_NAMESPACE filled from it where unset (the environment wins), its security, its problems.
+ */
+function withTemporalProfile(env: NodeJS.ProcessEnv): {
+  env: NodeJS.ProcessEnv;
+  security?: TemporalConnectionSecurity;
+  problems: string[];
+} {
+  const { settings, problems } = readTemporalProfile(env);
+  const resolved: NodeJS.ProcessEnv = { ...env };
+  if (resolved.TEMPORAL_ADDRESS === undefined && settings.address) resolved.TEMPORAL_ADDRESS = settings.address;
+  if (resolved.TEMPORAL_NAMESPACE === undefined && settings.namespace) resolved.TEMPORAL_NAMESPACE = settings.namespace;
+  return { env: resolved, ...(settings.security ? { security: settings.security } : {}), problems };
 }
 
 /** Secrets that may instead be given as a file path in `<NAME>_FILE` (Docker and Kubernetes secrets). */
@@ -360,8 +397,9 @@ export function loadPayloadEncryptionConfig(env: NodeJS.ProcessEnv = process.env
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const problems: string[] = [];
-  const resolvedEnv = readSecretFiles(env, problems);
+  const profile = withTemporalProfile(env);
+  const problems: string[] = [...profile.problems];
+  const resolvedEnv = readSecretFiles(profile.env, problems);
   const result = environmentSchema.safeParse(resolvedEnv);
   if (!result.success) problems.push(...result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
 
@@ -402,7 +440,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 
   return {
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.KYC_TASK_QUEUE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.KYC_TASK_QUEUE,
+      ...(profile.security ? { security: profile.security } : {}),
+    },
     worker: { maxCachedWorkflows: e.KYC_MAX_CACHED_WORKFLOWS },
     logLevel: e.KYC_LOG_LEVEL,
     bank: {
@@ -419,21 +462,102 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       notifyUrl: e.ESIGN_NOTIFY_URL,
       ...providerHttp,
     },
-    callbacks: {
-      host: e.CALLBACK_LISTEN_HOST,
-      port: e.CALLBACK_LISTEN_PORT,
-      maxBodyBytes: e.CALLBACK_MAX_BODY_BYTES,
-      timestampToleranceMs: e.CALLBACK_TIMESTAMP_TOLERANCE_MS,
-      appSecret: e.ESIGN_APP_SECRET,
-      signatureHeader: e.CALLBACK_SIGNATURE_HEADER,
-      timestampHeader: e.CALLBACK_TIMESTAMP_HEADER,
-    },
+    callbacks: callbackReceiverConfig(e),
     phone: {
       baseUrl: e.PHONE_BASE_URL,
       token: e.PHONE_TOKEN,
       ...providerHttp,
       ratePerSecond: e.PHONE_RATE_PER_SECOND,
     },
+    payloadEncryption,
+  };
+}
+
+type ParsedEnvironment = z.output<typeof environmentSchema>;
+
+function callbackReceiverConfig(
+  e: Pick<
+    ParsedEnvironment,
+    | 'CALLBACK_RECEIVER'
+    | 'CALLBACK_LISTEN_HOST'
+    | 'CALLBACK_LISTEN_PORT'
+    | 'CALLBACK_MAX_BODY_BYTES'
+    | 'CALLBACK_TIMESTAMP_TOLERANCE_MS'
+    | 'ESIGN_APP_SECRET'
+    | 'CALLBACK_SIGNATURE_HEADER'
+    | 'CALLBACK_TIMESTAMP_HEADER'
+  >,
+): CallbackReceiverConfig {
+  return {
+    runInWorker: e.CALLBACK_RECEIVER === 'worker',
+    host: e.CALLBACK_LISTEN_HOST,
+    port: e.CALLBACK_LISTEN_PORT,
+    maxBodyBytes: e.CALLBACK_MAX_BODY_BYTES,
+    timestampToleranceMs: e.CALLBACK_TIMESTAMP_TOLERANCE_MS,
+    appSecret: e.ESIGN_APP_SECRET,
+    signatureHeader: e.CALLBACK_SIGNATURE_HEADER,
+    timestampHeader: e.CALLBACK_TIMESTAMP_HEADER,
+  };
+}
+
+/** What the callback receiver needs when it runs as its own service (worker/callback-main.ts). */
+export interface CallbackServiceConfig {
+  temporal: TemporalConfig;
+  callbacks: CallbackReceiverConfig;
+  logLevel: Config['logLevel'];
+  /** Absent only when KYC_PAYLOAD_ENCRYPTION=off (tests): the signals it sends must be encrypted like the worker's. */
+  payloadEncryption?: PayloadEncryptionConfig;
+}
+
+/**
+ * The standalone callback receiver's configuration: the Temporal connection (profile and
+ * TEMPORAL_* as for the worker), the e-signature app secret that signs callbacks
+ * (ESIGN_APP_SECRET or _FILE), the CALLBACK_* settings and the payload keys. No bank or phone
+ * secret is read. Throws `ConfigError` listing every problem.
+ */
+export function loadCallbackServiceConfig(env: NodeJS.ProcessEnv = process.env): CallbackServiceConfig {
+  const profile = withTemporalProfile(env);
+  const problems: string[] = [...profile.problems];
+  const resolvedEnv = readSecretFiles(
+    Object.fromEntries(
+      Object.entries(profile.env).filter(([name]) => !/^(BANK|PHONE)_/.test(name) && name !== 'ESIGN_APP_ID_FILE'),
+    ),
+    problems,
+  );
+  const schema = environmentSchema.pick({
+    TEMPORAL_ADDRESS: true,
+    TEMPORAL_NAMESPACE: true,
+    KYC_TASK_QUEUE: true,
+    KYC_LOG_LEVEL: true,
+    ESIGN_APP_SECRET: true,
+    CALLBACK_RECEIVER: true,
+    CALLBACK_LISTEN_HOST: true,
+    CALLBACK_LISTEN_PORT: true,
+    CALLBACK_MAX_BODY_BYTES: true,
+    CALLBACK_TIMESTAMP_TOLERANCE_MS: true,
+    CALLBACK_SIGNATURE_HEADER: true,
+    CALLBACK_TIMESTAMP_HEADER: true,
+  });
+  const result = schema.safeParse(resolvedEnv);
+  if (!result.success) problems.push(...result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const keysUnreadable = problems.some((problem) => problem.startsWith('KYC_PAYLOAD_KEYS_FILE:'));
+  const payloadEncryption = parsePayloadKeys(
+    resolvedEnv.KYC_PAYLOAD_KEYS,
+    resolvedEnv.KYC_PAYLOAD_ACTIVE_KEY,
+    resolvedEnv.KYC_PAYLOAD_ENCRYPTION || undefined,
+    keysUnreadable ? [] : problems,
+  );
+  if (!result.success || problems.length) throw new ConfigError(problems);
+  const e = result.data;
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.KYC_TASK_QUEUE,
+      ...(profile.security ? { security: profile.security } : {}),
+    },
+    callbacks: callbackReceiverConfig(e),
+    logLevel: e.KYC_LOG_LEVEL,
     payloadEncryption,
   };
 }

@@ -6,9 +6,11 @@
  *
  *   explicit (CLI option, then environment variable) > profile > checkout default.
  *
- * - Profile: the file named by TEMPORAL_CONFIG_FILE (profile TEMPORAL_PROFILE, default
- *   `default`), else `<data dir>/temporal.toml` when it exists. It gives TEMPORAL_ADDRESS and
- *   TEMPORAL_NAMESPACE when they are not set.
+ * - Profile: the file named by TEMPORAL_CONFIG_FILE, else `<data dir>/temporal.toml` when it
+ *   exists (which then becomes TEMPORAL_CONFIG_FILE), else the user's default profile file; profile
+ *   TEMPORAL_PROFILE, default `default`. It gives TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ *   TEMPORAL_API_KEY and the TEMPORAL_TLS_* settings when they are not set: the library reads it
+ *   (common/temporal-connection.ts), as the worker does.
  * - Key: unless KYC_PAYLOAD_KEYS or KYC_PAYLOAD_KEYS_FILE is set, the `payload-keys` file next
  *   to that profile (without a profile: `<data dir>/payload-keys`) becomes KYC_PAYLOAD_KEYS_FILE
  *   when it exists; KYC_PAYLOAD_ENCRYPTION=off is then refused (ConfigError), since that stack
@@ -17,7 +19,6 @@
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { ConfigError } from './config';
 
 export const PROFILE_FILE_NAME = 'temporal.toml';
@@ -40,7 +41,7 @@ export interface LocalSettings {
   payloadKeysFile?: string;
 }
 
-/** Applies the rule above to `env` (not modified). Throws `ConfigError` for an unreadable or unsupported profile. */
+/** Applies the rule above to `env` (not modified). Throws `ConfigError` for a missing profile file. */
 export function withLocalSettings(env: NodeJS.ProcessEnv): LocalSettings {
   const resolved: NodeJS.ProcessEnv = { ...env };
   const dataDir = env.KYC_DATA_DIR || CHECKOUT_DATA_DIR;
@@ -49,27 +50,8 @@ export function withLocalSettings(env: NodeJS.ProcessEnv): LocalSettings {
 
   if (profileFile) {
     if (!existsSync(profileFile)) throw new ConfigError([`TEMPORAL_CONFIG_FILE: cannot read ${profileFile}`]);
-    const profileName = env.TEMPORAL_PROFILE || 'default';
-    let profile: ClientConfigProfile;
-    try {
-      // disableEnv: the environment is applied here, by the rule above, not by envconfig.
-      profile = loadClientConfigProfile({
-        configSource: { path: profileFile },
-        profile: profileName,
-        disableEnv: true,
-      });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ConfigError([`TEMPORAL_CONFIG_FILE: profile "${profileName}" of ${profileFile}: ${reason}`]);
-    }
-    if (profile.tls || profile.apiKey) {
-      // Connecting without them would silently drop the security the profile asks for.
-      throw new ConfigError([
-        `TEMPORAL_CONFIG_FILE: profile "${profileName}" of ${profileFile} uses TLS or an API key, which kyc does not support`,
-      ]);
-    }
-    if (!resolved.TEMPORAL_ADDRESS && profile.address) resolved.TEMPORAL_ADDRESS = profile.address;
-    if (!resolved.TEMPORAL_NAMESPACE && profile.namespace) resolved.TEMPORAL_NAMESPACE = profile.namespace;
+    // Read (with TLS, API key and the environment over it) where every connection's settings are read.
+    resolved.TEMPORAL_CONFIG_FILE = profileFile;
   }
 
   let payloadKeysFile: string | undefined;

@@ -1,7 +1,8 @@
 /**
- * The worker process: validated configuration in, Temporal workers and the e-signature callback
- * receiver out. SIGINT/SIGTERM drain the workers (the SDK's Runtime handles the signals), then
- * the receiver and connections close.
+ * The worker process: validated configuration in, Temporal workers and (unless
+ * CALLBACK_RECEIVER=off, when it runs as its own service) the e-signature callback receiver out.
+ * SIGINT/SIGTERM drain the workers (the SDK's Runtime handles the signals), then the receiver and
+ * connections close.
  */
 import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
@@ -9,8 +10,10 @@ import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } f
 import { ConfigError, loadConfig } from '../common/config';
 import { createDataConverter } from '../common/data-converter';
 import { NamespaceSetupError, checkNamespaceSetup } from '../common/namespace-setup';
+import { TemporalUnreachableError, connectTemporal } from '../common/temporal-connection';
 import { prebuiltWorkflowBundlePath } from './bundle';
-import { startCallbackReceiver } from './callback-receiver';
+import { startCallbackReceiver, type CallbackReceiver } from './callback-receiver';
+import { perHostNotifyUrlWarning } from './notify-url';
 import { createWorkers } from './workers';
 
 import { WORKER_READY_LINE } from './ready';
@@ -35,7 +38,11 @@ async function main(): Promise<void> {
   }
   const dataConverter = createDataConverter(config.payloadEncryption);
 
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const notifyUrlWarning = perHostNotifyUrlWarning(config.esign.notifyUrl);
+  if (notifyUrlWarning) console.warn(`warning: ${notifyUrlWarning}`);
+
+  // Address plus the profile's / TEMPORAL_TLS_* / TEMPORAL_API_KEY security (common/temporal-connection.ts).
+  const connection = await connectTemporal(config.temporal, (options) => NativeConnection.connect(options));
   // Without the namespace or a search attribute every start would fail with a bare "Failed to
   // start Workflow": say at once what is missing and how to create it.
   const problem = await checkNamespaceSetup(connection, config.temporal.namespace);
@@ -43,7 +50,7 @@ async function main(): Promise<void> {
     await connection.close();
     throw new NamespaceSetupError(problem);
   }
-  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const clientConnection = await connectTemporal(config.temporal, (options) => Connection.connect(options));
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter });
   // A failure here ends the process (main's catch): there is nothing to drain yet.
   const workers = await createWorkers({
@@ -53,14 +60,18 @@ async function main(): Promise<void> {
     // Compiled (lib/), the worker loads the bundle `npm run build` wrote; from source it bundles at start.
     workflowBundlePath,
   });
-  const receiver = await startCallbackReceiver({ config: config.callbacks, client });
+  // CALLBACK_RECEIVER=off: the receiver runs as its own service (worker/callback-main.ts).
+  const receiver: CallbackReceiver | undefined = config.callbacks.runInWorker
+    ? await startCallbackReceiver({ config: config.callbacks, client })
+    : undefined;
   console.log(
-    `${WORKER_READY_LINE}: task queue ${config.temporal.taskQueue} on ${config.temporal.address}, callbacks on ${receiver.url}`,
+    `${WORKER_READY_LINE}: task queue ${config.temporal.taskQueue} on ${config.temporal.address}, ` +
+      (receiver ? `callbacks on ${receiver.url}` : 'no callback receiver in this process (CALLBACK_RECEIVER=off)'),
   );
   try {
     await Promise.all(workers.map((worker) => worker.run()));
   } finally {
-    await receiver.close();
+    await receiver?.close();
     await clientConnection.close();
     await connection.close();
   }
@@ -70,6 +81,10 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof NamespaceSetupError) {
     console.error(error.message);
     process.exit(2);
+  }
+  if (error instanceof TemporalUnreachableError) {
+    console.error(error.message);
+    process.exit(1);
   }
   console.error(error);
   process.exit(1);

@@ -1,12 +1,13 @@
 /**
- * Runs the worker entry point (`worker/main.ts`) as a child process and resolves once it prints
- * its ready line. tsx runs as a loader, not through its CLI (which forks), so the child's pid is
+ * Runs the worker entry point (`worker/main.ts`), or another of the project's entry points (the
+ * standalone callback receiver, `worker/callback-main.ts`), as a child process and resolves once it
+ * prints its ready line. tsx runs as a loader, not through its CLI (which forks), so the child's pid is
  * the worker itself and a signal reaches it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { WORKER_READY_LINE } from '../../worker/ready';
+import { CALLBACK_RECEIVER_READY_LINE, WORKER_READY_LINE } from '../../worker/ready';
 import { PROJECT_ROOT } from './temporal-cli';
 
 export interface WorkerProcess {
@@ -17,12 +18,21 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** The entry points this can run, by name: their source file and the line each prints when ready. */
+const ENTRY_POINTS = {
+  worker: { file: join('worker', 'main.ts'), readyLine: WORKER_READY_LINE },
+  'callback-receiver': { file: join('worker', 'callback-main.ts'), readyLine: CALLBACK_RECEIVER_READY_LINE },
+} as const;
+
 export async function startWorkerProcess(options: {
   env: NodeJS.ProcessEnv;
   logFile?: string;
   readyTimeoutMs?: number;
+  /** Which entry point (default `worker`). */
+  entry?: keyof typeof ENTRY_POINTS;
 }): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'worker', 'main.ts')], {
+  const entry = ENTRY_POINTS[options.entry ?? 'worker'];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry.file)], {
     cwd: PROJECT_ROOT,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,10 +46,10 @@ export async function startWorkerProcess(options: {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const timeoutMs = options.readyTimeoutMs ?? 90_000;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the worker was not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${entry.file} was not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes(WORKER_READY_LINE)) {
+      if (output.includes(entry.readyLine)) {
         clearTimeout(timer);
         resolve();
       }
@@ -48,7 +58,7 @@ export async function startWorkerProcess(options: {
     child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the worker exited with code ${code} before it was ready:\n${output}`));
+      reject(new Error(`${entry.file} exited with code ${code} before it was ready:\n${output}`));
     });
   });
   return {

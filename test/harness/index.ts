@@ -1,4 +1,11 @@
-export { startTestStack, spawnWorkerProcess, uniqueId, decodePayloads, CALLBACK_PATH } from './stack';
+export {
+  startTestStack,
+  spawnWorkerProcess,
+  spawnCallbackReceiverProcess,
+  uniqueId,
+  decodePayloads,
+  CALLBACK_PATH,
+} from './stack';
 export type { TestStack, TestStackOptions } from './stack';
 export type { WorkerProcess } from '../../scripts/lib/worker-process';
 export { harnessInfo } from './harness-info';

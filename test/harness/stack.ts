@@ -9,6 +9,7 @@ import type { DataConverter, Payload } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../common/config';
 import { createDataConverter } from '../../common/data-converter';
+import { connectTemporal } from '../../common/temporal-connection';
 import { createDevCredentials, type DevCredentials } from '../../scripts/lib/dev-credentials';
 import { freePort } from '../../scripts/lib/free-port';
 import { startWorkerProcess, type WorkerProcess } from '../../scripts/lib/worker-process';
@@ -88,7 +89,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const config = loadConfig(env);
   const dataConverter = createDataConverter(config.payloadEncryption);
 
-  const clientConnection = await Connection.connect({ address: temporalAddress });
+  // With the stack's Temporal settings (a profile or TEMPORAL_TLS_* in `options.env` adds mTLS).
+  const clientConnection = await connectTemporal(config.temporal, (connectOptions) =>
+    Connection.connect(connectOptions),
+  );
   const client = new Client({ connection: clientConnection, namespace, dataConverter });
 
   let workers: Worker[] = [];
@@ -96,7 +100,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   let receiver: CallbackReceiver | undefined;
   let workerConnection: NativeConnection | undefined;
   if (options.workers !== false) {
-    workerConnection = await NativeConnection.connect({ address: temporalAddress });
+    workerConnection = await connectTemporal(config.temporal, (connectOptions) =>
+      NativeConnection.connect(connectOptions),
+    );
     workers = await createWorkers({
       connection: workerConnection,
       config,
@@ -140,5 +146,21 @@ export function spawnWorkerProcess(stack: TestStack, extraEnv: Record<string, st
   return startWorkerProcess({
     env: { ...process.env, ...stack.env, KYC_WORKFLOW_BUNDLE: harnessInfo().workflowBundlePath, ...extraEnv },
     readyTimeoutMs: 60_000,
+  });
+}
+
+/**
+ * Runs the standalone callback receiver (`worker/callback-main.ts`) as a child process with the
+ * stack's environment; resolves once it listens. Give CALLBACK_LISTEN_PORT in `extraEnv` to put it
+ * at the stable address the simulators' notify URL names.
+ */
+export function spawnCallbackReceiverProcess(
+  stack: TestStack,
+  extraEnv: Record<string, string> = {},
+): Promise<WorkerProcess> {
+  return startWorkerProcess({
+    env: { ...process.env, ...stack.env, ...extraEnv },
+    readyTimeoutMs: 60_000,
+    entry: 'callback-receiver',
   });
 }

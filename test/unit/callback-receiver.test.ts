@@ -40,6 +40,7 @@ class SignalRecorder {
 
 function config(overrides: Partial<CallbackReceiverConfig> = {}): CallbackReceiverConfig {
   return {
+    runInWorker: true,
     host: '127.0.0.1',
     port: 0,
     maxBodyBytes: 2048,

@@ -6,7 +6,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClientConfigProfile } from '@temporalio/envconfig';
-import { ConfigError } from '../../common/config';
+import { ConfigError, loadTemporalConfig } from '../../common/config';
 import { withLocalSettings, writeLocalSettings } from '../../common/local-profile';
 
 const KEYS = `dev-1:${Buffer.alloc(32, 1).toString('base64')}`;
@@ -29,23 +29,23 @@ describe('writeLocalSettings', () => {
 });
 
 describe('withLocalSettings', () => {
-  it('fills address, namespace and key file from <data dir>', () => {
+  it('takes the profile and key file of <data dir>; the library then reads address and namespace from it', () => {
     const dir = stackDir();
     const { env, profileFile, payloadKeysFile } = withLocalSettings({ KYC_DATA_DIR: dir });
     expect(profileFile).toBe(join(dir, 'temporal.toml'));
     expect(payloadKeysFile).toBe(join(dir, 'payload-keys'));
     expect(env).toMatchObject({
-      TEMPORAL_ADDRESS: '127.0.0.1:7444',
-      TEMPORAL_NAMESPACE: 'ns-1',
+      TEMPORAL_CONFIG_FILE: join(dir, 'temporal.toml'),
       KYC_PAYLOAD_KEYS_FILE: join(dir, 'payload-keys'),
     });
+    expect(loadTemporalConfig(env)).toMatchObject({ address: '127.0.0.1:7444', namespace: 'ns-1' });
   });
 
   it('prefers TEMPORAL_CONFIG_FILE (and its key file) to the data dir, and explicit variables to both', () => {
     const dataDir = stackDir('127.0.0.1:1111');
     const other = stackDir('127.0.0.1:2222');
     const viaFile = withLocalSettings({ KYC_DATA_DIR: dataDir, TEMPORAL_CONFIG_FILE: join(other, 'temporal.toml') });
-    expect(viaFile.env.TEMPORAL_ADDRESS).toBe('127.0.0.1:2222');
+    expect(loadTemporalConfig(viaFile.env).address).toBe('127.0.0.1:2222');
     expect(viaFile.env.KYC_PAYLOAD_KEYS_FILE).toBe(join(other, 'payload-keys'));
 
     const explicit = withLocalSettings({
@@ -54,7 +54,7 @@ describe('withLocalSettings', () => {
       TEMPORAL_NAMESPACE: 'mine',
       KYC_PAYLOAD_KEYS: KEYS,
     });
-    expect(explicit.env).toMatchObject({ TEMPORAL_ADDRESS: '127.0.0.1:3333', TEMPORAL_NAMESPACE: 'mine' });
+    expect(loadTemporalConfig(explicit.env)).toMatchObject({ address: '127.0.0.1:3333', namespace: 'mine' });
     expect(explicit.env.KYC_PAYLOAD_KEYS_FILE).toBeUndefined();
   });
 
@@ -70,16 +70,17 @@ describe('withLocalSettings', () => {
     );
   });
 
-  it('refuses a missing TEMPORAL_CONFIG_FILE, an unknown profile, and TLS it cannot honour', () => {
+  it('refuses a missing TEMPORAL_CONFIG_FILE and an unknown profile; passes an API key profile on', () => {
     const dir = stackDir();
     expect(() => withLocalSettings({ TEMPORAL_CONFIG_FILE: join(dir, 'nope.toml') })).toThrow(
       /TEMPORAL_CONFIG_FILE: cannot read/,
     );
-    expect(() =>
-      withLocalSettings({ TEMPORAL_CONFIG_FILE: join(dir, 'temporal.toml'), TEMPORAL_PROFILE: 'prod' }),
-    ).toThrow(ConfigError);
-    const tls = join(dir, 'tls.toml');
-    writeFileSync(tls, '[profile.default]\naddress = "example.invalid:7233"\napi_key = "k"\n');
-    expect(() => withLocalSettings({ TEMPORAL_CONFIG_FILE: tls })).toThrow(/TLS or an API key/);
+    const unknown = withLocalSettings({ TEMPORAL_CONFIG_FILE: join(dir, 'temporal.toml'), TEMPORAL_PROFILE: 'prod' });
+    expect(() => loadTemporalConfig(unknown.env)).toThrow(ConfigError);
+    expect(() => loadTemporalConfig(unknown.env)).toThrow(/profile "prod" .*not found/);
+    const cloud = join(dir, 'cloud.toml');
+    writeFileSync(cloud, '[profile.default]\naddress = "example.invalid:7233"\napi_key = "k"\n');
+    const security = loadTemporalConfig(withLocalSettings({ TEMPORAL_CONFIG_FILE: cloud }).env).security;
+    expect(security).toMatchObject({ apiKey: 'k', tls: true });
   });
 });
