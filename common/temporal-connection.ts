@@ -26,7 +26,9 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
+import { isIP } from 'node:net';
 import { isAbsolute, join } from 'node:path';
+import { checkServerIdentity, connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { inspect } from 'node:util';
 import type { TLSConfig } from '@temporalio/client';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile } from '@temporalio/envconfig';
@@ -249,31 +251,123 @@ export function temporalConnectionOptions(config: {
   };
 }
 
+/** host and port of a `host:port` address (`[v6]:port` too); undefined when it has no port. */
+function hostAndPort(address: string): { host: string; port: number } | undefined {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address.trim());
+  return match ? { host: match[1]!, port: Number(match[2]) } : undefined;
+}
+
+interface ProbeOutcome {
+  /** The TLS handshake completed (and no alert followed within the wait). */
+  ok: boolean;
+  /** OpenSSL's / Node's error code, e.g. ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED, ECONNREFUSED. */
+  code?: string;
+  message?: string;
+}
+
 /**
- * A connection failure in words an operator can act on: the SDK's message plus, where its text
- * shows a TLS problem, which setting to look at. `security` is what this side used.
+ * One TLS handshake with the given settings, to learn why the SDK could not connect: gRPC reports
+ * only "Failed to connect before the deadline", while the handshake says what the server refused.
+ * With TLS 1.3 a server that requires a client certificate completes the handshake and then sends
+ * a `certificate_required` alert (RFC 8446 §4.4.2.4), hence the short wait after it.
  */
-export function explainConnectionFailure(error: unknown, security: TemporalConnectionSecurity | undefined): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const tlsUsed = security?.tls !== undefined && security.tls !== false;
-  const hasClientCert = Boolean(security?.tls && typeof security.tls === 'object' && security.tls.clientCertPair);
-  const text = message.toLowerCase();
-  if (tlsUsed && !hasClientCert && /certificate required|bad certificate|handshake|tls|ssl|alert/.test(text)) {
+function probeTls(
+  target: { host: string; port: number },
+  options: { tls?: TLSConfig; verify: boolean },
+  timeoutMs = 3_000,
+): Promise<ProbeOutcome> {
+  return new Promise((resolve) => {
+    const tlsConfig = options.tls ?? {};
+    const servername = tlsConfig.serverNameOverride ?? (isIP(target.host) ? undefined : target.host);
+    const socket = tlsConnect({
+      host: target.host,
+      port: target.port,
+      ...(servername ? { servername } : {}),
+      ALPNProtocols: ['h2'],
+      rejectUnauthorized: options.verify,
+      ...(tlsConfig.serverRootCACertificate ? { ca: Buffer.from(tlsConfig.serverRootCACertificate) } : {}),
+      ...(tlsConfig.clientCertPair
+        ? { cert: Buffer.from(tlsConfig.clientCertPair.crt), key: Buffer.from(tlsConfig.clientCertPair.key) }
+        : {}),
+      // The name is checked against serverNameOverride, as the SDK's connection does.
+      ...(servername
+        ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(servername, cert) }
+        : {}),
+    });
+    let settled = false;
+    const finish = (outcome: ProbeOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(outcome);
+    };
+    const timer = setTimeout(
+      () => finish({ ok: false, code: 'ETIMEDOUT', message: 'no TLS answer in time' }),
+      timeoutMs,
+    );
+    socket.once('secureConnect', () => setTimeout(() => finish({ ok: true }), 500));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      finish({ ok: false, code: error.code, message: error.message }),
+    );
+    socket.once('close', () => finish({ ok: false, code: 'ECONNRESET', message: 'the server closed the connection' }));
+  });
+}
+
+const CLIENT_CERT_SETTINGS =
+  "set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or client_cert_path and client_key_path in the profile's [profile.<name>.tls])";
+
+/**
+ * Why a connection with `security` to `address` fails, in words that name the setting to change,
+ * or undefined when a TLS handshake does not tell (the SDK's own message must then do). Makes one
+ * TLS connection to `address`: with the configured TLS settings, or, for a plain connection, to
+ * see whether the server speaks TLS instead.
+ */
+export async function diagnoseConnectionFailure(
+  address: string,
+  security: TemporalConnectionSecurity | undefined,
+): Promise<string | undefined> {
+  const target = hostAndPort(address);
+  if (!target) return undefined;
+  const tls = security?.tls;
+  const nothingListens = `nothing accepts connections on ${address} (is the server running, and is this its frontend address?)`;
+  if (tls === undefined || tls === false) {
+    const probe = await probeTls(target, { verify: false });
+    if (probe.code === 'ECONNREFUSED') return nothingListens;
+    return probe.ok || /ALERT/.test(probe.code ?? '')
+      ? "the server speaks TLS and this connection is plain: configure TLS with a profile's [profile.<name>.tls] " +
+          "or the TEMPORAL_TLS_* variables (TEMPORAL_TLS=true for TLS with the system's roots; see docs/operations.md)"
+      : undefined;
+  }
+  const tlsConfig = tls === true ? undefined : tls;
+  const probe = await probeTls(target, { tls: tlsConfig, verify: true });
+  const code = probe.code ?? '';
+  if (probe.ok) return undefined;
+  if (code === 'ECONNREFUSED') return nothingListens;
+  if (/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/.test(code) && !tlsConfig?.clientCertPair) {
+    return `the server requires a client certificate (mTLS): ${CLIENT_CERT_SETTINGS}`;
+  }
+  if (/UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|DECRYPT_ERROR/.test(code)) {
+    return 'the server refused this client certificate: it must be signed by a CA the server trusts for clients';
+  }
+  if (/CERTIFICATE_EXPIRED|CERT_HAS_EXPIRED/.test(code))
+    return "a certificate has expired (the server's or this client's)";
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return (
-      `${message} — the server refused this TLS connection; it likely requires a client certificate (mTLS): ` +
-      "set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or client_cert_path and client_key_path in the profile's [profile.<name>.tls])"
+      `the server's certificate does not name ${tlsConfig?.serverNameOverride ?? target.host}: ` +
+      'set TEMPORAL_TLS_SERVER_NAME (or server_name in the profile) to a name it holds'
     );
   }
-  if (tlsUsed && /certificate|handshake|unknown ca|self.signed|issuer|invalid peer|name/.test(text)) {
+  if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|LOCAL_ISSUER/.test(code)) {
     return (
-      `${message} — the TLS handshake failed: check the server's CA (TEMPORAL_TLS_SERVER_CA_CERT_PATH / server_ca_cert_path), ` +
-      'the name in its certificate (TEMPORAL_TLS_SERVER_NAME / server_name) and that the client certificate is signed by a CA the server trusts'
+      "the server's certificate is not signed by a CA this client trusts: " +
+      'set TEMPORAL_TLS_SERVER_CA_CERT_PATH (or server_ca_cert_path in the profile) to its CA'
     );
   }
-  if (!tlsUsed && /connection|reset|closed|protocol|http2|h2|unavailable|eof/.test(text)) {
-    return `${message} — if the server requires TLS (Temporal Cloud, a secured cluster), configure it: TEMPORAL_TLS=true or a profile's [profile.<name>.tls] (see docs/operations.md)`;
+  if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG/.test(code) || code === 'ECONNRESET') {
+    return 'the server does not speak TLS on this port: remove the TLS settings (or set TEMPORAL_TLS=false), or use its TLS port';
   }
-  return message;
+  return probe.message ? `TLS handshake: ${probe.message}` : undefined;
 }
 
 /** Temporal could not be reached with the configured settings; the message says which setting to check. */
@@ -281,7 +375,7 @@ export class TemporalUnreachableError extends Error {
   override readonly name = 'TemporalUnreachableError';
   constructor(
     readonly address: string,
-    /** The SDK's message with the hint of `explainConnectionFailure`. */
+    /** The SDK's message and, when a TLS handshake tells, why (`diagnoseConnectionFailure`). */
     readonly detail: string,
     security: TemporalConnectionSecurity | undefined,
   ) {
@@ -291,7 +385,8 @@ export class TemporalUnreachableError extends Error {
 
 /**
  * Connects with `connect` (`Connection.connect` or `NativeConnection.connect`) and the configured
- * options; a failure becomes `TemporalUnreachableError` with the hint of `explainConnectionFailure`.
+ * options; a failure becomes `TemporalUnreachableError`, with the reason a TLS handshake gives
+ * (`diagnoseConnectionFailure`) when there is one.
  */
 export async function connectTemporal<T>(
   config: { address: string; security?: TemporalConnectionSecurity },
@@ -300,9 +395,11 @@ export async function connectTemporal<T>(
   try {
     return await connect(temporalConnectionOptions(config));
   } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const diagnosis = await diagnoseConnectionFailure(config.address, config.security).catch(() => undefined);
     throw new TemporalUnreachableError(
       config.address,
-      explainConnectionFailure(error, config.security),
+      diagnosis ? `${message}; ${diagnosis}` : message,
       config.security,
     );
   }

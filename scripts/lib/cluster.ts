@@ -18,7 +18,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Connection, type TLSConfig } from '@temporalio/client';
 import { ensureNamespaceSetup, type EnsureNamespaceResult } from '../../common/namespace-setup';
 import { waitForServer } from './dev-server';
 import { freePort } from './free-port';
@@ -41,6 +41,52 @@ export interface ClusterOptions {
   /** Where progress lines go (default: nowhere). */
   log?: (line: string) => void;
   startTimeoutMs?: number;
+  /** TLS on the frontend (deploy/temporal/config/kyc.yaml's global.tls); plain when omitted. */
+  tls?: ClusterTlsOptions;
+}
+
+/** PEM file paths for a frontend with TLS, and mTLS when `requireClientAuth`. */
+export interface ClusterTlsOptions {
+  /** The frontend's certificate and key (TEMPORAL_TLS_FRONTEND_CERT / _KEY). */
+  serverCertFile: string;
+  serverKeyFile: string;
+  /** The CA that signed the server certificate: the server's own clients trust it (TEMPORAL_TLS_SERVER_CA_CERT). */
+  serverCaFile: string;
+  /** The name in the server certificate that the server's own clients check (TEMPORAL_TLS_FRONTEND_SERVER_NAME). */
+  serverName: string;
+  /** Clients must present a certificate signed by `clientCaFile` (TEMPORAL_TLS_REQUIRE_CLIENT_AUTH). */
+  requireClientAuth: boolean;
+  clientCaFile: string;
+  /**
+   * The client certificate and key the server's system workers, and this module's own connections
+   * (readiness, namespace setup), present (TEMPORAL_TLS_SYSTEM_WORKER_CERT / _KEY).
+   */
+  clientCertFile: string;
+  clientKeyFile: string;
+}
+
+/** The client-side TLS settings for connecting to a cluster started with `tls`. */
+export function clusterClientTls(tls: ClusterTlsOptions): TLSConfig {
+  return {
+    serverNameOverride: tls.serverName,
+    serverRootCACertificate: readFileSync(tls.serverCaFile),
+    clientCertPair: { crt: readFileSync(tls.clientCertFile), key: readFileSync(tls.clientKeyFile) },
+  };
+}
+
+/** The server's environment for `tls` (the names deploy/temporal/config/kyc.yaml reads). */
+function serverTlsEnv(tls: ClusterTlsOptions | undefined): NodeJS.ProcessEnv {
+  if (!tls) return {};
+  return {
+    TEMPORAL_TLS_FRONTEND_CERT: tls.serverCertFile,
+    TEMPORAL_TLS_FRONTEND_KEY: tls.serverKeyFile,
+    TEMPORAL_TLS_REQUIRE_CLIENT_AUTH: String(tls.requireClientAuth),
+    TEMPORAL_TLS_CLIENT_CA_CERT: tls.clientCaFile,
+    TEMPORAL_TLS_SYSTEM_WORKER_CERT: tls.clientCertFile,
+    TEMPORAL_TLS_SYSTEM_WORKER_KEY: tls.clientKeyFile,
+    TEMPORAL_TLS_SERVER_CA_CERT: tls.serverCaFile,
+    TEMPORAL_TLS_FRONTEND_SERVER_NAME: tls.serverName,
+  };
 }
 
 export interface ClusterPorts {
@@ -319,6 +365,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     POSTGRES_PWD: DB_PASSWORD,
   };
   const address = `127.0.0.1:${ports.frontend}`;
+  const clientTls = options.tls ? clusterClientTls(options.tls) : undefined;
 
   const stopServer = async () => {
     const child = server;
@@ -354,6 +401,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           WORKER_MEMBERSHIP_PORT: String(ports.workerMembership),
           PROMETHEUS_ENDPOINT: `127.0.0.1:${ports.metrics}`,
           DYNAMIC_CONFIG_FILE_PATH: join(DEPLOY_DIR, 'dynamicconfig.yaml'),
+          ...serverTlsEnv(options.tls),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -364,7 +412,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     exited = new Promise<void>((resolve) => child.once('exit', () => ((gone = true), resolve())));
     server = child;
     try {
-      await waitForServer(address, options.startTimeoutMs ?? 120_000, () => !gone);
+      await waitForServer(address, options.startTimeoutMs ?? 120_000, () => !gone, clientTls);
     } catch (error) {
       child.kill('SIGKILL');
       await exited;
@@ -387,7 +435,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     log('schemas: temporal and temporal_visibility are up to date');
     await startServer();
     log(`Temporal server ${TEMPORAL_SERVER_VERSION}: answering on ${address}`);
-    const connection = await Connection.connect({ address });
+    const connection = await Connection.connect({ address, ...(clientTls ? { tls: clientTls } : {}) });
     let setup: EnsureNamespaceResult;
     try {
       setup = await ensureNamespaceSetup(connection, namespace);

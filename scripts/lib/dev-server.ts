@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection } from '@temporalio/client';
+import { Connection, type TLSConfig } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { CLI_TYPE_NAMES } from '../../common/namespace-setup';
 import { ALL_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
@@ -43,13 +43,19 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export async function waitForServer(address: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitForServer(
+  address: string,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+  /** TLS settings for a server that requires them (cluster mode with `tls`). */
+  tls?: TLSConfig,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (!isAlive()) throw new Error(`the Temporal server exited before it answered on ${address}`);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      const connection = await Connection.connect({ address, connectTimeout: 1_000, ...(tls ? { tls } : {}) });
       try {
         await connection.workflowService.getSystemInfo({});
         return;
