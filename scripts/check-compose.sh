@@ -5,7 +5,8 @@
 # scripts/go-tool.sh builds, the same config template, dynamic config and schema step from
 # deploy/temporal/, the same environment names, the same namespace step. Also checks the shape:
 # temporalio/server + admin-tools (no auto-setup), pinned images, health checks, two worker
-# replicas behind one callback address, simulators only in the `dev` profile.
+# replicas and one stable callback address (the callback-receiver service), simulators only in
+# the `dev` profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v docker-compose >/dev/null 2>&1; then
@@ -86,12 +87,24 @@ setup = services.get("kyc-setup", {})
 need(setup.get("command") == ["node", "lib/scripts/setup-namespace.js"], "kyc-setup: must run lib/scripts/setup-namespace.js")
 need("ensureNamespaceSetup(" in namespace_step and "ensureNamespaceSetup(" in cluster, "scripts/setup-namespace.ts and scripts/lib/cluster.ts must both call ensureNamespaceSetup")
 
-# Workers: two replicas, one callback address that is the service (any replica), simulators only in dev.
+# Workers: two replicas without receivers of their own; the callbacks' one stable address is the
+# callback-receiver service (worker/callback-main.ts), which the platform's notify URL names;
+# simulators only in dev.
 worker = services.get("worker", {})
+worker_env = worker.get("environment") or {}
 need((worker.get("deploy") or {}).get("replicas") == 2, "worker: deploy.replicas must be 2")
 need(not worker.get("ports"), "worker: replicas cannot publish fixed ports")
-notify = (worker.get("environment") or {}).get("ESIGN_NOTIFY_URL", "")
-need(re.match(r"^http://worker:\d+/", notify) is not None, f"worker: ESIGN_NOTIFY_URL must be the worker service's address, got {notify!r}")
+need(worker_env.get("CALLBACK_RECEIVER") == "off", "worker: CALLBACK_RECEIVER must be off (the receiver is its own service)")
+receiver = services.get("callback-receiver", {})
+receiver_env = receiver.get("environment") or {}
+need(receiver.get("command") == ["node", "lib/worker/callback-main.js"], "callback-receiver: must run lib/worker/callback-main.js")
+need("healthcheck" in receiver, "callback-receiver: no health check")
+port = str(receiver_env.get("CALLBACK_LISTEN_PORT", ""))
+notify = worker_env.get("ESIGN_NOTIFY_URL", "")
+need(re.match(rf"^http://callback-receiver:{port}/callbacks/esign$", notify) is not None, f"worker: ESIGN_NOTIFY_URL must be the callback-receiver service's address (port {port}), got {notify!r}")
+need(receiver_env.get("CALLBACK_LISTEN_HOST") == "0.0.0.0", "callback-receiver: CALLBACK_LISTEN_HOST must be 0.0.0.0 to be reachable from other containers")
+for name in ("TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "KYC_PAYLOAD_KEYS_FILE", "ESIGN_APP_SECRET_FILE"):
+    need(receiver_env.get(name) == worker_env.get(name), f"callback-receiver: {name} must equal the worker's (same server, keys and app secret)")
 sim_command = services.get("simulators", {}).get("command", [])
 need("--notify-url" in sim_command and sim_command[sim_command.index("--notify-url") + 1] == notify, "simulators: --notify-url must equal the worker's ESIGN_NOTIFY_URL")
 need(services.get("simulators", {}).get("profiles") == ["dev"], "simulators: must be in the `dev` profile only")
