@@ -1,18 +1,22 @@
 /**
  * The operator step that makes a Temporal namespace ready for the project: creates the namespace
- * (TEMPORAL_NAMESPACE on TEMPORAL_ADDRESS) when missing and adds the search attributes it lacks.
+ * (TEMPORAL_NAMESPACE on TEMPORAL_ADDRESS, or a Temporal profile with TLS / API key) when missing and adds the search attributes it lacks.
  * Safe to run again. Run by cluster mode and by docker-compose's `kyc-setup` service
  * (`node lib/scripts/setup-namespace.js`); `npm run setup-namespace` for any other server.
  */
 import { Connection } from '@temporalio/client';
 import { loadTemporalConfig } from '../common/config';
 import { ensureNamespaceSetup } from '../common/namespace-setup';
+import { connectTemporal, temporalConnectionOptions } from '../common/temporal-connection';
 import { waitForServer } from './lib/dev-server';
 
 async function main(): Promise<void> {
-  const { address, namespace } = loadTemporalConfig();
-  await waitForServer(address, 120_000);
-  const connection = await Connection.connect({ address });
+  const config = loadTemporalConfig();
+  const { address, namespace } = config;
+  // With the profile's / TEMPORAL_TLS_* / TEMPORAL_API_KEY security, as the worker connects.
+  const { address: _address, ...security } = temporalConnectionOptions(config);
+  await waitForServer(address, 120_000, () => true, security);
+  const connection = await connectTemporal(config, (options) => Connection.connect(options));
   try {
     const result = await ensureNamespaceSetup(connection, namespace);
     console.log(

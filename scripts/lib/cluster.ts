@@ -412,7 +412,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     exited = new Promise<void>((resolve) => child.once('exit', () => ((gone = true), resolve())));
     server = child;
     try {
-      await waitForServer(address, options.startTimeoutMs ?? 120_000, () => !gone, clientTls);
+      await waitForServer(address, options.startTimeoutMs ?? 120_000, () => !gone, clientTls ? { tls: clientTls } : {});
     } catch (error) {
       child.kill('SIGKILL');
       await exited;

@@ -47,15 +47,15 @@ export async function waitForServer(
   address: string,
   timeoutMs: number,
   isAlive: () => boolean = () => true,
-  /** TLS settings for a server that requires them (cluster mode with `tls`). */
-  tls?: TLSConfig,
+  /** TLS, API key, metadata for a server that requires them (common/temporal-connection.ts's options). */
+  security: { tls?: TLSConfig | boolean; apiKey?: string; metadata?: Record<string, string> } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (!isAlive()) throw new Error(`the Temporal server exited before it answered on ${address}`);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000, ...(tls ? { tls } : {}) });
+      const connection = await Connection.connect({ ...security, address, connectTimeout: 1_000 });
       try {
         await connection.workflowService.getSystemInfo({});
         return;
