@@ -10,6 +10,7 @@ import {
   APPROVAL_FAILURE,
   DEVICE_APPROVAL_ACCOUNT_KEY,
   DEVICE_APPROVAL_CONTACT_TYPE_KEY,
+  DEVICE_APPROVAL_DEADLINE_APPROACHING_KEY,
   DEVICE_APPROVAL_INPUT_LABEL,
   DEVICE_APPROVAL_STATUS_KEY,
   DEVICE_APPROVAL_WORKFLOW_TYPE,
@@ -83,6 +84,8 @@ export interface DeviceApprovalListFilter {
   execution?: ExecutionStatusValue;
   /** Only approvals first started more than this long ago (`KycFirstStartedAt`), in milliseconds. */
   olderThanMs?: number;
+  /** Only approvals that passed their "deadline approaching" point (`DeviceApprovalDeadlineApproaching`). */
+  deadlineApproaching?: boolean;
   limit?: number;
   /** Search every task queue, not only the configured one. */
   allTaskQueues?: boolean;
@@ -221,6 +224,7 @@ export class DeviceApprovals {
       filter.contactType ? equals(DEVICE_APPROVAL_CONTACT_TYPE_KEY, filter.contactType) : undefined,
       filter.execution ? executionStatus(filter.execution) : undefined,
       filter.olderThanMs === undefined ? undefined : firstStartedBefore(new Date(Date.now() - filter.olderThanMs)),
+      filter.deadlineApproaching ? equals(DEVICE_APPROVAL_DEADLINE_APPROACHING_KEY, true) : undefined,
       filter.allTaskQueues ? undefined : equals(BUILTIN.TaskQueue, this.context.config.taskQueue),
     );
     const listed = await listExecutions(this.context, query, filter.limit);

@@ -80,6 +80,16 @@ export function deviceApprovalMetadata(
       `- Wrong tokens allowed: ${policy.maxTokenAttempts}; re-sends: ${policy.maxResends}, ` +
         `at least ${humanDuration(policy.resendCooldownMs)} apart`,
     );
+    if (policy.remindAfterMs !== undefined) {
+      lines.push(
+        `- Reminders: the token is re-sent by itself when none was typed ${humanDuration(policy.remindAfterMs)} after the last one (uses the re-sends)`,
+      );
+    }
+  }
+  if (policy.deadlineWarningPercent !== undefined) {
+    lines.push(
+      `- Deadline warning at ${policy.deadlineWarningPercent}% of the deadline (current details, \`DeviceApprovalDeadlineApproaching\`)`,
+    );
   }
   lines.push(
     '',

@@ -41,6 +41,10 @@ const approvalPolicy = object(
     maxTokenAttempts: count(LIMITS.maxTokenAttempts),
     maxResends: count(LIMITS.maxResends),
     resendCooldownMs: count(LIMITS.resendCooldownMs),
+    remindAfterMs: optional(number({ int: true, gt: 0, max: LIMITS.remindAfterMs.max })),
+    deadlineWarningPercent: optional(
+      number({ int: true, min: LIMITS.deadlineWarningPercent.min, max: LIMITS.deadlineWarningPercent.max }),
+    ),
     disableOnExpiry: withDefault(boolean(), true),
     disableOnCancel: withDefault(boolean(), true),
     disableOnLock: withDefault(boolean(), true),

@@ -29,6 +29,9 @@ export const APPROVAL_POLICY_LIMITS = {
   maxTokenAttempts: { min: 1, max: 20, default: 3 },
   maxResends: { min: 0, max: 20, default: 3 },
   resendCooldownMs: { min: 0, max: DAY_MS, default: 60 * 1000 },
+  /** Reminders (automatic re-sends) and the deadline warning are off unless set: no defaults. */
+  remindAfterMs: { max: 30 * DAY_MS },
+  deadlineWarningPercent: { min: 1, max: 99 },
   bankCallTimeoutMs: { max: 10 * 60 * 1000, default: 30 * 1000 },
   bankRetry: {
     initialIntervalMs: { max: 10 * 60 * 1000, default: 1000 },
@@ -94,6 +97,17 @@ export interface DeviceApprovalState {
   deadline: string;
   /** ISO-8601: the earliest time a token re-send is allowed, while waiting for a token. */
   nextResendAt?: string;
+  /**
+   * ISO-8601: when the next automatic re-send (reminder) is due, while waiting for a token with
+   * `policy.remindAfterMs` set and re-sends left.
+   */
+  nextReminderAt?: string;
+  /** Automatic re-sends made so far; present when `policy.remindAfterMs` is set. */
+  remindersSent?: number;
+  /** ISO-8601: the "deadline approaching" point (`policy.deadlineWarningPercent` of the deadline), when set. */
+  deadlineWarningAt?: string;
+  /** True once the "deadline approaching" point passed while the approval was still open. */
+  deadlineApproaching?: boolean;
   rejection?: ApprovalRejection;
   /** Set once the device was disabled as compensation (true) or the attempt failed (false). */
   deviceDisabled?: boolean;
@@ -154,10 +168,20 @@ export const DEVICE_APPROVAL_ACCOUNT_KEY = defineSearchAttributeKey(
   SearchAttributeType.KEYWORD,
 );
 
+/**
+ * Set to true when an open approval passes its "deadline approaching" point
+ * (`policy.deadlineWarningPercent`); absent otherwise. A Bool: no personal data, no Keyword slot.
+ */
+export const DEVICE_APPROVAL_DEADLINE_APPROACHING_KEY = defineSearchAttributeKey(
+  'DeviceApprovalDeadlineApproaching',
+  SearchAttributeType.BOOL,
+);
+
 export const DEVICE_APPROVAL_SEARCH_ATTRIBUTES: ReadonlyArray<SearchAttributePair['key']> = [
   DEVICE_APPROVAL_STATUS_KEY,
   DEVICE_APPROVAL_CONTACT_TYPE_KEY,
   DEVICE_APPROVAL_ACCOUNT_KEY,
+  DEVICE_APPROVAL_DEADLINE_APPROACHING_KEY,
 ];
 
 export function deviceApprovalSearchAttributes(

@@ -65,6 +65,23 @@ export const approvalPolicySchema = z.strictObject({
     .min(LIMITS.resendCooldownMs.min)
     .max(LIMITS.resendCooldownMs.max)
     .default(LIMITS.resendCooldownMs.default),
+  /**
+   * Reminders: when no token was submitted this long after the last one was sent (or the last
+   * attempt typed), the workflow re-sends the token by itself. Each reminder uses one of
+   * `maxResends` and waits out `resendCooldownMs`; off when absent.
+   */
+  remindAfterMs: durationMs(LIMITS.remindAfterMs.max).optional(),
+  /**
+   * The "deadline approaching" point, in percent of `approvalDeadlineMs` from the start (80: at
+   * 80 % of the window): shown in the state, the UI's current details and the
+   * `DeviceApprovalDeadlineApproaching` search attribute; off when absent.
+   */
+  deadlineWarningPercent: z
+    .number()
+    .int()
+    .min(LIMITS.deadlineWarningPercent.min)
+    .max(LIMITS.deadlineWarningPercent.max)
+    .optional(),
   /** Disable the pending device when the deadline passes, so it can never be approved later. */
   disableOnExpiry: z.boolean().default(true),
   /** Disable the pending device when the approval is cancelled. */

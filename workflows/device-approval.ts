@@ -20,6 +20,7 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -31,6 +32,7 @@ import {
   bankFailureCode,
   cancelApprovalUpdate,
   DEVICE_APPROVAL_CONTACT_TYPE_KEY,
+  DEVICE_APPROVAL_DEADLINE_APPROACHING_KEY,
   DEVICE_APPROVAL_INPUT_LABEL,
   DEVICE_APPROVAL_STATUS_KEY,
   deviceApprovalSearchAttributes,
@@ -44,6 +46,7 @@ import {
   type DeviceApprovalStatus,
   type ResendTokenResult,
   type SubmitTokenResult,
+  type TokenContactType,
 } from '../contracts/device-approval-core';
 import {
   cancelArgsCheck,
@@ -60,6 +63,16 @@ import { firstStartedAtAttribute } from '../contracts/first-started-at';
  * Temporal cancellation with the device left pending; they replay down that old path.
  */
 export const CANCEL_SCOPE_PATCH = 'device-approval-cancel-scope';
+
+/**
+ * Patch id of reminders (automatic re-sends) and the "deadline approaching" point. Only runs whose
+ * policy sets `remindAfterMs` or `deadlineWarningPercent` take the new waiting loop; every other
+ * run waits exactly as before, so histories recorded earlier replay unchanged.
+ */
+export const REMINDERS_PATCH = 'device-approval-reminders';
+
+/** The transition detail recorded when the "deadline approaching" point passes. */
+export const DEADLINE_APPROACHING_DETAIL = 'deadline approaching';
 
 /** The transition detail of an approval cancelled through Temporal rather than the `cancel` update. */
 export const WORKFLOW_CANCELLATION_DETAIL = 'workflow cancellation requested';
@@ -123,8 +136,18 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
   });
   const serialized = createSerializer();
 
-  const deadlineMs = Date.now() + policy.approvalDeadlineMs;
+  const startedMs = Date.now();
+  const deadlineMs = startedMs + policy.approvalDeadlineMs;
   let lastTokenSentMs: number | undefined;
+  /** When the approver last typed a token: a reminder waits `remindAfterMs` from this too. */
+  let lastTokenTypedMs: number | undefined;
+  // Decided once, from the input: runs without these policy fields never reach patched().
+  const withReminders =
+    (policy.remindAfterMs !== undefined || policy.deadlineWarningPercent !== undefined) && patched(REMINDERS_PATCH);
+  const warningMs =
+    withReminders && policy.deadlineWarningPercent !== undefined
+      ? startedMs + Math.round((policy.approvalDeadlineMs * policy.deadlineWarningPercent) / 100)
+      : undefined;
   const state: DeviceApprovalState = {
     ...device,
     status: 'CREATING',
@@ -133,6 +156,8 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
     resendsLeft: policy.maxResends,
     deadline: new Date(deadlineMs).toISOString(),
     transitions: [{ status: 'CREATING', at: new Date().toISOString() }],
+    ...(withReminders && policy.remindAfterMs !== undefined ? { remindersSent: 0 } : {}),
+    ...(warningMs === undefined ? {} : { deadlineWarningAt: new Date(warningMs).toISOString() }),
   };
   upsertSearchAttributes([
     ...deviceApprovalSearchAttributes(request, 'CREATING'),
@@ -141,12 +166,48 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
 
   const nextResendMs = (): number => (lastTokenSentMs ?? 0) + policy.resendCooldownMs;
 
+  /**
+   * When the next reminder is due: `remindAfterMs` after the last token sent or typed, never
+   * before the re-send cool-down ends; `undefined` when reminders are off, none are left or the
+   * approval is not waiting for a token.
+   */
+  function nextReminderMs(): number | undefined {
+    if (!withReminders || policy.remindAfterMs === undefined) return undefined;
+    if (state.status !== 'WAITING_FOR_TOKEN' || state.resendsLeft <= 0 || state.contactType === 'liveness') {
+      return undefined;
+    }
+    const quietSince = Math.max(lastTokenSentMs ?? 0, lastTokenTypedMs ?? 0);
+    return Math.max(quietSince + policy.remindAfterMs, nextResendMs());
+  }
+
+  /** The reminder fields of the state and the run's current details (Temporal UI), after any change. */
+  function showReminders(): void {
+    if (!withReminders) return;
+    const reminderMs = nextReminderMs();
+    if (reminderMs === undefined) delete state.nextReminderAt;
+    else state.nextReminderAt = new Date(reminderMs).toISOString();
+    const lines = [`**${state.status}**`];
+    if (state.deadlineApproaching && !isTerminalStatus(state.status)) {
+      lines.push(`- Deadline approaching: the approval expires at ${state.deadline}`);
+    } else if (state.deadlineWarningAt) {
+      lines.push(`- Deadline warning at ${state.deadlineWarningAt}; expires at ${state.deadline}`);
+    }
+    if (state.remindersSent !== undefined) {
+      lines.push(
+        `- Reminders sent: ${state.remindersSent}; re-sends left: ${state.resendsLeft}` +
+          (state.nextReminderAt ? `; next reminder at ${state.nextReminderAt}` : ''),
+      );
+    }
+    setCurrentDetails(lines.join('\n'));
+  }
+
   function moveTo(status: DeviceApprovalStatus, detail?: string): void {
     state.status = status;
     state.transitions.push({ status, at: new Date().toISOString(), ...(detail === undefined ? {} : { detail }) });
     if (status === 'WAITING_FOR_TOKEN') state.nextResendAt = new Date(nextResendMs()).toISOString();
     else delete state.nextResendAt;
     upsertSearchAttributes([{ key: DEVICE_APPROVAL_STATUS_KEY, value: status }]);
+    showReminders();
   }
 
   function reject(problem: BankProblem): void {
@@ -210,6 +271,7 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
         // Checked again: the state may have moved while this update waited for its turn.
         requireWaitingForToken();
         const { token } = checkInputOrFail(submitTokenArgsCheck, args, 'submitToken');
+        lastTokenTypedMs = Date.now();
         moveTo('VALIDATING');
         let outcome;
         try {
@@ -259,6 +321,35 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
     },
   );
 
+  /**
+   * One re-send at the bank, for the `resendToken` update and for reminders: counts it, or locks
+   * or rejects the approval as the bank says. A transient failure (retries ran out) changes
+   * nothing and is returned for the caller to report.
+   */
+  async function resendAtBank(
+    via: TokenContactType,
+    detail: string,
+  ): Promise<{ outcome: 'sent' | 'locked' } | { outcome: 'failed'; problem: BankProblem }> {
+    let outcome;
+    try {
+      outcome = await bank.bankResendToken({ ...device, contactType: via });
+    } catch (error) {
+      const problem = describeBankFailure(error);
+      if (!problem.transient) reject(problem);
+      return { outcome: 'failed', problem };
+    }
+    if (outcome.outcome === 'locked') {
+      await lock(`bank locked the device (${outcome.code})`);
+      return { outcome: 'locked' };
+    }
+    state.resendsLeft -= 1;
+    lastTokenSentMs = Date.now();
+    state.contactType = via;
+    upsertSearchAttributes([{ key: DEVICE_APPROVAL_CONTACT_TYPE_KEY, value: via }]);
+    moveTo('WAITING_FOR_TOKEN', detail);
+    return { outcome: 'sent' };
+  }
+
   setHandler(
     resendTokenUpdate,
     (args) =>
@@ -266,26 +357,15 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
         requireResendAllowed();
         const { contactType } = checkInputOrFail(resendTokenArgsCheck, args, 'resendToken');
         const via = contactType ?? (request.contactType === 'email' ? 'email' : 'sms');
-        let outcome;
-        try {
-          outcome = await bank.bankResendToken({ ...device, contactType: via });
-        } catch (error) {
-          const problem = describeBankFailure(error);
+        const sent = await resendAtBank(via, `token re-sent by ${via}`);
+        if (sent.outcome === 'failed') {
+          const { problem } = sent;
           if (problem.transient) {
             throw refuse(APPROVAL_FAILURE.bankUnavailable, 'the bank could not re-send the token now; try again');
           }
-          reject(problem);
           throw refuse(APPROVAL_FAILURE.rejected, `the bank refused: ${problem.code ?? problem.type}`);
         }
-        if (outcome.outcome === 'locked') {
-          await lock(`bank locked the device (${outcome.code})`);
-          return { outcome: 'locked' };
-        }
-        state.resendsLeft -= 1;
-        lastTokenSentMs = Date.now();
-        state.contactType = via;
-        upsertSearchAttributes([{ key: DEVICE_APPROVAL_CONTACT_TYPE_KEY, value: via }]);
-        moveTo('WAITING_FOR_TOKEN', `token re-sent by ${via}`);
+        if (sent.outcome === 'locked') return { outcome: 'locked' };
         return {
           outcome: 'sent',
           contactType: via,
@@ -344,6 +424,57 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
       return snapshot(state);
     });
 
+  /** True when the approval ended before `untilMs`, false when that time came first. */
+  async function waitUntilEnded(untilMs: number): Promise<boolean> {
+    const remainingMs = untilMs - Date.now();
+    return remainingMs > 0 && (await condition(() => isTerminalStatus(state.status), remainingMs));
+  }
+
+  /** Reminder: a new token by the approval's current channel, when one is due. */
+  async function remind(): Promise<void> {
+    const dueMs = nextReminderMs();
+    if (dueMs === undefined || Date.now() < dueMs || state.contactType === 'liveness') return;
+    const sent = await resendAtBank(state.contactType, `reminder: token re-sent by ${state.contactType}`);
+    if (sent.outcome === 'sent') state.remindersSent = (state.remindersSent ?? 0) + 1;
+    if (sent.outcome === 'failed' && sent.problem.transient) {
+      // Nothing was used; the next reminder comes one full interval later rather than at once.
+      lastTokenTypedMs = Date.now();
+      log.warn('reminder not sent: the bank was unavailable', { type: sent.problem.type });
+    }
+    showReminders();
+  }
+
+  function warnOfDeadline(): void {
+    if (warningMs === undefined || state.deadlineApproaching || Date.now() < warningMs) return;
+    state.deadlineApproaching = true;
+    state.transitions.push({ status: state.status, at: new Date().toISOString(), detail: DEADLINE_APPROACHING_DETAIL });
+    upsertSearchAttributes([{ key: DEVICE_APPROVAL_DEADLINE_APPROACHING_KEY, value: true }]);
+    showReminders();
+  }
+
+  /**
+   * The wait for the end with reminders and the deadline warning (REMINDERS_PATCH): sleeps until
+   * the next of the deadline, the warning point and the next reminder, then acts in turn with the
+   * other bank steps (`serialized`), and waits again. True when the approval ended in time.
+   */
+  async function waitWithReminders(): Promise<boolean> {
+    for (;;) {
+      const wakeMs = Math.min(
+        deadlineMs,
+        warningMs !== undefined && !state.deadlineApproaching ? warningMs : deadlineMs,
+        nextReminderMs() ?? deadlineMs,
+      );
+      if (await waitUntilEnded(wakeMs)) return true;
+      if (isTerminalStatus(state.status)) return true;
+      if (Date.now() >= deadlineMs) return false;
+      await serialized(async () => {
+        if (isTerminalStatus(state.status)) return;
+        warnOfDeadline();
+        await remind();
+      });
+    }
+  }
+
   try {
     await serialized(async () => {
       try {
@@ -368,8 +499,7 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
       }
     });
 
-    const remainingMs = deadlineMs - Date.now();
-    const ended = remainingMs > 0 && (await condition(() => isTerminalStatus(state.status), remainingMs));
+    const ended = withReminders ? await waitWithReminders() : await waitUntilEnded(deadlineMs);
     if (!ended) {
       // Waits for a token check in flight: a token the bank accepts just in time still approves.
       await serialized(async () => {

@@ -14,7 +14,7 @@ import { InvalidInputError, parseInput } from '../../contracts/validation';
 import { parseDeviceRef, type DeviceApprovalHandle } from '../device-approval';
 import { ResultUnreadableError } from '../errors';
 import type { CliContext, CliSession } from './context';
-import { parseCount, parseDuration } from './durations';
+import { parseCount, parseDuration, parsePercent } from './durations';
 import { liveMode, showLive } from './live';
 import {
   approvalLine,
@@ -44,6 +44,8 @@ interface StartOptions {
   maxAttempts?: number;
   maxResends?: number;
   resendCooldown?: number;
+  remindAfter?: number;
+  deadlineWarning?: number;
   inputFile?: string;
   wait: boolean;
 }
@@ -62,6 +64,8 @@ function startInput(context: CliContext, options: StartOptions): Record<string, 
       maxTokenAttempts: options.maxAttempts,
       maxResends: options.maxResends,
       resendCooldownMs: options.resendCooldown,
+      remindAfterMs: options.remindAfter,
+      deadlineWarningPercent: options.deadlineWarning,
     }),
   };
   return {
@@ -155,6 +159,16 @@ export function deviceCommand(session: CliSession): Command {
     .option('--max-attempts <n>', 'wrong tokens allowed before the approval is LOCKED', parseCount)
     .option('--max-resends <n>', 'token re-sends allowed', parseCount)
     .option('--resend-cooldown <duration>', 'minimum time between two tokens, e.g. 60s', parseDuration)
+    .option(
+      '--remind-after <duration>',
+      'reminders: re-send the token by itself when none was typed this long after the last one was sent, e.g. 4h (uses the re-sends, waits out the cool-down; off by default)',
+      parseDuration,
+    )
+    .option(
+      '--deadline-warning <percent>',
+      'mark the approval "deadline approaching" at this share of the deadline, e.g. 80% (off by default)',
+      parsePercent,
+    )
     .option('--input-file <path>', "the workflow input as JSON ('-' reads standard input); flags override it")
     .option('--no-wait', 'return at once instead of waiting for the bank to answer the creation')
     .addHelpText(
@@ -256,6 +270,7 @@ export function deviceCommand(session: CliSession): Command {
     .option('--account-key <uuid>', 'only this account')
     .addOption(new Option('--contact-type <type>', 'only this contact type').choices(CONTACT_TYPES))
     .option('--older-than <duration>', 'only approvals first started longer ago than this, e.g. 2h', parseDuration)
+    .option('--deadline-approaching', 'only approvals past their "deadline approaching" point (--deadline-warning)')
     .option('--limit <n>', 'at most this many', parseCount, 50)
     .option('--all-task-queues', 'include approvals of every task queue, not only KYC_TASK_QUEUE')
     .action(
@@ -267,6 +282,7 @@ export function deviceCommand(session: CliSession): Command {
           accountKey?: string;
           contactType?: ContactType;
           olderThan?: number;
+          deadlineApproaching?: boolean;
           limit: number;
           allTaskQueues?: boolean;
         },
@@ -281,6 +297,7 @@ export function deviceCommand(session: CliSession): Command {
           accountKey: options.accountKey,
           contactType: options.contactType,
           olderThanMs: options.olderThan,
+          deadlineApproaching: options.deadlineApproaching,
           limit: options.limit,
           allTaskQueues: options.allTaskQueues,
         });

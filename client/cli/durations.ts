@@ -14,6 +14,13 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
+/** A whole percentage as typed: `80` or `80%` (the range is checked with the field it fills). */
+export function parsePercent(text: string): number {
+  const match = /^(\d+)\s*%?$/.exec(text.trim());
+  if (!match) throw new InvalidArgumentError('expected a whole percentage such as 80 or 80%');
+  return Number(match[1]);
+}
+
 export function parseCount(text: string): number {
   if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError('expected a whole number');
   return Number(text);

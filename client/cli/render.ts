@@ -28,6 +28,7 @@ export function approvalLine(state: DeviceApprovalState, now = Date.now()): stri
   if (state.status === 'WAITING_FOR_TOKEN' || state.status === 'VALIDATING' || state.status === 'CREATING') {
     parts.push(`deadline ${relative(new Date(state.deadline), now)}`);
   }
+  if (state.deadlineApproaching && !isTerminalStatus(state.status)) parts.push('DEADLINE APPROACHING');
   const detail = state.transitions.at(-1)?.detail;
   if (detail) parts.push(`(${detail})`);
   if (state.deviceDisabled !== undefined) parts.push(state.deviceDisabled ? 'device disabled' : 'device NOT disabled');
@@ -55,6 +56,16 @@ export function renderApprovalState(workflowId: string, state: DeviceApprovalSta
         ended ? timestamp(state.deadline) : `${timestamp(state.deadline)} (${relative(new Date(state.deadline), now)})`,
       ],
       ['next re-send', waiting && state.nextResendAt ? resendWhen(state.nextResendAt, now) : undefined],
+      ['reminders sent', state.remindersSent === undefined ? undefined : String(state.remindersSent)],
+      ['next reminder', waiting && state.nextReminderAt ? resendWhen(state.nextReminderAt, now) : undefined],
+      [
+        'deadline warning',
+        state.deadlineWarningAt === undefined
+          ? undefined
+          : state.deadlineApproaching
+            ? `deadline approaching (since ${timestamp(state.deadlineWarningAt)})`
+            : `at ${timestamp(state.deadlineWarningAt)}`,
+      ],
       [
         'rejection',
         state.rejection

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   DEVICE_APPROVAL_ID_POLICIES,
   DEVICE_APPROVAL_SEARCH_ATTRIBUTES,
+  DEVICE_APPROVAL_DEADLINE_APPROACHING_KEY,
   deviceApprovalInputSchema,
   deviceApprovalListQuery,
   type DeviceApprovalStatus,
@@ -111,7 +112,10 @@ describe('start options', () => {
     expect(options.workflowIdConflictPolicy).toBe('USE_EXISTING');
     const indexed = JSON.stringify(options.typedSearchAttributes);
     expect(indexed).not.toContain(base.approverCpf);
-    expect(options.typedSearchAttributes.map((pair) => pair.key)).toEqual(DEVICE_APPROVAL_SEARCH_ATTRIBUTES);
+    // Every attribute but the deadline warning, which the workflow sets when that point passes.
+    expect(options.typedSearchAttributes.map((pair) => pair.key)).toEqual(
+      DEVICE_APPROVAL_SEARCH_ATTRIBUTES.filter((key) => key !== DEVICE_APPROVAL_DEADLINE_APPROACHING_KEY),
+    );
   });
 
   it('throw InvalidInputError naming every bad field, without echoing values', () => {

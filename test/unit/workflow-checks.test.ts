@@ -62,6 +62,8 @@ describe('device approval input: workflow checker and zod schema agree', () => {
           maxTokenAttempts: 20,
           maxResends: 0,
           resendCooldownMs: 0,
+          remindAfterMs: 1,
+          deadlineWarningPercent: 99,
           disableOnExpiry: false,
           disableOnCancel: false,
           disableOnLock: false,
@@ -99,6 +101,18 @@ describe('device approval input: workflow checker and zod schema agree', () => {
         approverCpf: 52998224725,
         policy: { maxResends: 100, resendCooldownMs: 1e12, disableOnLock: 'yes', bankCallTimeoutMs: 0 },
       },
+    ],
+    [
+      'bad reminder and deadline warning fields',
+      { ...device, policy: { remindAfterMs: 0, deadlineWarningPercent: 100 } },
+    ],
+    [
+      'reminder and warning fields of the wrong type or shape',
+      { ...device, policy: { remindAfterMs: '4h', deadlineWarningPercent: 80.5 } },
+    ],
+    [
+      'a reminder later than allowed and a zero percent',
+      { ...device, policy: { remindAfterMs: 31 * 86_400_000, deadlineWarningPercent: 0 } },
     ],
     ['liveness without an image key', { ...device, contactType: 'liveness' }],
     ['an image key without liveness, and a bad key', { ...device, imageKey: KEY, accountKey: 'nope' }],
