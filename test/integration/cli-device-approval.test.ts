@@ -184,3 +184,41 @@ describe('cancel and errors', () => {
     expect(run.stderr).toContain('approverCpf is not a valid CPF');
   });
 });
+
+describe('reminders and the deadline warning from the command line', () => {
+  it('starts with --remind-after and --deadline-warning, and shows them in the state', async () => {
+    const deviceKey = randomUUID();
+    const args = [...startArgs(deviceKey), '--remind-after', '2h', '--deadline-warning', '80%'];
+    const run = await kyc(['--json', ...args], JSON.stringify({ approverCpf: APPROVER_CPF }));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const { state } = JSON.parse(run.stdout) as {
+      state: { remindersSent?: number; nextReminderAt?: string; deadlineWarningAt?: string; deadline: string };
+    };
+    expect(state.remindersSent).toBe(0);
+    // The cool-down (1h) is shorter than --remind-after (2h): the first reminder is 2h after the token.
+    expect(Date.parse(state.nextReminderAt!) - Date.now()).toBeGreaterThan(60 * 60 * 1000);
+    // 80 % of the 15-minute deadline: 3 minutes before it.
+    expect(Date.parse(state.deadline) - Date.parse(state.deadlineWarningAt!)).toBe(3 * 60 * 1000);
+
+    const status = await kyc(['device', 'status', `${accountKey}/${deviceKey}`]);
+    expect(status.stdout).toMatch(/reminders sent\s+0/);
+    expect(status.stdout).toMatch(/next reminder\s+in /);
+    expect(status.stdout).toMatch(/deadline warning\s+at /);
+    await kyc(['device', 'cancel', `${accountKey}/${deviceKey}`, '--reason', 'test done']);
+  });
+
+  it.each([
+    [['--deadline-warning', '100'], 'policy.deadlineWarningPercent Too big: expected number to be <=99'],
+    [
+      ['--deadline-warning', 'most'],
+      "option '--deadline-warning <percent>' argument '…' is invalid. expected a whole percentage",
+    ],
+    [['--remind-after', 'soon'], "option '--remind-after <duration>' argument '…' is invalid. expected a duration"],
+    [['--remind-after', '31d'], 'policy.remindAfterMs Too big'],
+  ])('exits 2 naming the field for %j', async (extra, message) => {
+    const run = await kyc([...startArgs(randomUUID()), ...extra], JSON.stringify({ approverCpf: APPROVER_CPF }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+  });
+});

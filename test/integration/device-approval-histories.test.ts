@@ -129,6 +129,21 @@ const SCENARIOS: Record<string, () => Promise<Handle>> = {
     await handle.executeUpdate(submitTokenUpdate, { args: [{ token }] });
     return handle;
   },
+  'reminded-warned-then-approved': async () => {
+    const { request, handle } = await waiting({
+      policy: { approvalDeadlineMs: 60_000, remindAfterMs: 500, maxResends: 1, deadlineWarningPercent: 5 },
+    });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const state = await handle.query(approvalStateQuery);
+      if (state.remindersSent === 1 && state.deadlineApproaching) break;
+      if (Date.now() > deadline) throw new Error('no reminder or deadline warning');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const { token } = await bank.sentToken(request.deviceKey);
+    await handle.executeUpdate(submitTokenUpdate, { args: [{ token: token! }] });
+    return handle;
+  },
 };
 
 const EXPECTED: Record<keyof typeof SCENARIOS, DeviceApprovalState['status']> = {
@@ -142,6 +157,7 @@ const EXPECTED: Record<keyof typeof SCENARIOS, DeviceApprovalState['status']> = 
   'rejected-not-an-approver': 'REJECTED',
   'bank-unavailable-then-approved': 'APPROVED',
   'validate-timeout-confirmed-by-status-read': 'APPROVED',
+  'reminded-warned-then-approved': 'APPROVED',
 };
 
 it.each(Object.keys(SCENARIOS))('%s: finishes as expected and its history replays', async (name) => {

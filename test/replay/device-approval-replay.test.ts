@@ -43,6 +43,8 @@ it('has recorded histories of every branch to replay', () => {
       'validate-timeout-confirmed-by-status-read',
       // Recorded by workflow-cancellation.test.ts (patch device-approval-cancel-scope).
       'workflow-cancelled-and-disabled',
+      // Patch device-approval-reminders: a reminder re-send and the deadline warning.
+      'reminded-warned-then-approved',
     ]),
   );
 });
