@@ -34,6 +34,7 @@ import {
   type TokenContactType,
 } from '../contracts/device-approval';
 import { uuidV4 } from '../contracts/identifiers';
+import { PERSON_LOOKUP_KEY } from '../contracts/person-lookup';
 import { InvalidInputError, parseInput } from '../contracts/validation';
 import type { deviceApprovalWorkflow } from '../workflows/device-approval';
 import type { KycContext } from './context';
@@ -44,7 +45,16 @@ import { listExecutions, type ListedExecution } from './listing';
 import { updateIdFor, type RequestOptions } from './request-ids';
 import { startOrAttach, type StartOutcome } from './starting';
 import { deviceApprovalMetadata } from './summaries';
-import { BUILTIN, and, equals, executionStatus, firstStartedBefore, type ExecutionStatusValue } from './visibility';
+import { personLookupAttributes, personLookupHashes, requireLookupKeys, type PersonNumber } from './person-lookup';
+import {
+  BUILTIN,
+  and,
+  equals,
+  executionStatus,
+  firstStartedBefore,
+  oneOf,
+  type ExecutionStatusValue,
+} from './visibility';
 import { watchWorkflow, type WatchOptions } from './watch';
 
 const WORKFLOW_ID_PREFIX = deviceApprovalWorkflowId('a', 'b').slice(0, -'a/b'.length);
@@ -86,6 +96,12 @@ export interface DeviceApprovalListFilter {
   olderThanMs?: number;
   /** Only approvals that passed their "deadline approaching" point (`DeviceApprovalDeadlineApproaching`). */
   deadlineApproaching?: boolean;
+  /**
+   * Only approvals of this approver, found by the keyed hash of the CPF (`KycPersonLookup`), never
+   * by the number: from `normalisePersonNumber('cpf', ...)`. Needs the lookup keys the approvals
+   * were started with.
+   */
+  approverCpf?: PersonNumber;
   limit?: number;
   /** Search every task queue, not only the configured one. */
   allTaskQueues?: boolean;
@@ -203,6 +219,10 @@ export class DeviceApprovals {
     const outcome = await startOrAttach(this.context, options.workflowId, 'start device approval', () =>
       client.workflow.start<typeof deviceApprovalWorkflow>(DEVICE_APPROVAL_WORKFLOW_TYPE, {
         ...options,
+        typedSearchAttributes: [
+          ...options.typedSearchAttributes,
+          ...personLookupAttributes([{ kind: 'cpf', value: request.approverCpf }], this.context.lookupKeys),
+        ],
         ...deviceApprovalMetadata(request, options.workflowId, config.codecEndpoint),
       }),
     );
@@ -225,6 +245,9 @@ export class DeviceApprovals {
       filter.execution ? executionStatus(filter.execution) : undefined,
       filter.olderThanMs === undefined ? undefined : firstStartedBefore(new Date(Date.now() - filter.olderThanMs)),
       filter.deadlineApproaching ? equals(DEVICE_APPROVAL_DEADLINE_APPROACHING_KEY, true) : undefined,
+      filter.approverCpf
+        ? oneOf(PERSON_LOOKUP_KEY, personLookupHashes([filter.approverCpf], requireLookupKeys(this.context.lookupKeys)))
+        : undefined,
       filter.allTaskQueues ? undefined : equals(BUILTIN.TaskQueue, this.context.config.taskQueue),
     );
     const listed = await listExecutions(this.context, query, filter.limit);

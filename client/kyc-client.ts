@@ -9,8 +9,10 @@ import type { DataConverter } from '@temporalio/common';
 import {
   ConfigError,
   MISSING_PAYLOAD_KEYS,
+  loadLookupKeys,
   loadPayloadEncryptionConfig,
   loadTemporalConfig,
+  type LookupKey,
   type TemporalConfig,
 } from '../common/config';
 import { createDataConverter } from '../common/data-converter';
@@ -36,10 +38,14 @@ export interface ConnectOptions {
    * KYC_PAYLOAD_ENCRYPTION=off (tests only).
    */
   dataConverter?: DataConverter;
+  /** Lookup keys of the person hashes; omitted: KYC_LOOKUP_KEYS / KYC_LOOKUP_KEYS_FILE of `env` (none: no hashes). */
+  lookupKeys?: readonly LookupKey[];
 }
 
 export interface KycClientOptions {
   queryTimeoutMs?: number;
+  /** Lookup keys of the person hashes (client/person-lookup.ts); none: starts carry no hashes. */
+  lookupKeys?: readonly LookupKey[];
   ownsConnection?: boolean;
   /** Accept a Temporal client without a payload codec (plain payloads: tests only). */
   plainPayloads?: boolean;
@@ -64,7 +70,12 @@ export class KycClient {
     if (!options.plainPayloads && temporal.options.loadedDataConverter.payloadCodecs.length === 0) {
       throw new ConfigError([MISSING_PAYLOAD_KEYS]);
     }
-    this.context = { client: temporal, config, queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS };
+    this.context = {
+      client: temporal,
+      config,
+      queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+      lookupKeys: options.lookupKeys ?? [],
+    };
     this.ownsConnection = options.ownsConnection ?? false;
     this.deviceApprovals = new DeviceApprovals(this.context);
     this.identityFlows = new IdentityFlows(this.context);
@@ -83,6 +94,7 @@ export class KycClient {
     const encryption = options.dataConverter ? undefined : loadPayloadEncryptionConfig(options.env);
     const dataConverter = options.dataConverter ?? createDataConverter(encryption);
     const plainPayloads = !options.dataConverter && encryption === undefined;
+    const lookupKeys = options.lookupKeys ?? loadLookupKeys(options.env);
     if (!plainPayloads && !dataConverter.payloadCodecs?.length) throw new ConfigError([MISSING_PAYLOAD_KEYS]);
     let connection: Connection;
     try {
@@ -99,6 +111,7 @@ export class KycClient {
       queryTimeoutMs: options.queryTimeoutMs,
       ownsConnection: true,
       plainPayloads,
+      lookupKeys,
     });
   }
 

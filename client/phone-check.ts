@@ -28,7 +28,9 @@ import { listExecutions, type ListedExecution } from './listing';
 import { parseRequestId } from './request-ids';
 import { startOrAttach, type StartOutcome } from './starting';
 import { phoneCheckMetadata } from './summaries';
-import { BUILTIN, and, equals, type ExecutionStatusValue, executionStatus } from './visibility';
+import { BUILTIN, and, equals, type ExecutionStatusValue, executionStatus, oneOf } from './visibility';
+import { personLookupAttributes, personLookupHashes, requireLookupKeys, type PersonNumber } from './person-lookup';
+import { PERSON_LOOKUP_KEY } from '../contracts/person-lookup';
 
 export const PHONE_CHECK_OUTCOME_VALUES: readonly PhoneCheckOutcomeAttribute[] = [
   ...PHONE_CHECK_OUTCOMES,
@@ -54,6 +56,12 @@ export interface PhoneCheckStatus {
 
 export interface PhoneCheckListFilter {
   outcome?: PhoneCheckOutcomeAttribute;
+  /**
+   * Only checks of this phone number or resident ID number, found by its keyed hash
+   * (`KycPersonLookup`), never by the number: from `normalisePersonNumber`. Needs the lookup keys
+   * the checks were started with.
+   */
+  person?: PersonNumber;
   execution?: ExecutionStatusValue;
   limit?: number;
   /** Search every task queue, not only the configured one. */
@@ -81,7 +89,16 @@ export class PhoneChecks {
         args: [parsed],
         workflowIdConflictPolicy: PHONE_CHECK_ID_CONFLICT_POLICY,
         workflowIdReusePolicy: PHONE_CHECK_ID_REUSE_POLICY,
-        typedSearchAttributes: [firstStartedAtAttribute(new Date())],
+        typedSearchAttributes: [
+          firstStartedAtAttribute(new Date()),
+          ...personLookupAttributes(
+            [
+              { kind: 'phone', value: parsed.phone },
+              { kind: 'residentId', value: parsed.idCard },
+            ],
+            this.context.lookupKeys,
+          ),
+        ],
         ...phoneCheckMetadata(id, parsed.retry),
       }),
     );
@@ -122,6 +139,9 @@ export class PhoneChecks {
     const query = and(
       equals(BUILTIN.WorkflowType, PHONE_CHECK_WORKFLOW_TYPE),
       filter.outcome ? equals(PhoneCheckOutcomeKey, filter.outcome) : undefined,
+      filter.person
+        ? oneOf(PERSON_LOOKUP_KEY, personLookupHashes([filter.person], requireLookupKeys(this.context.lookupKeys)))
+        : undefined,
       filter.execution ? executionStatus(filter.execution) : undefined,
       filter.allTaskQueues ? undefined : equals(BUILTIN.TaskQueue, this.context.config.taskQueue),
     );

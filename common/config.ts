@@ -125,6 +125,8 @@ const environmentSchema = z.object({
   KYC_PAYLOAD_ACTIVE_KEY: z.string().optional(),
   /** `off` switches encryption off explicitly (tests only); `on` (default) needs keys. Checked with the keys. */
   KYC_PAYLOAD_ENCRYPTION: z.string().optional(),
+  /** Lookup keys of the person hashes (`keyId:base64key,...`, client side only); or KYC_LOOKUP_KEYS_FILE. */
+  KYC_LOOKUP_KEYS: z.string().optional(),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -287,6 +289,7 @@ const SECRET_FILE_VARIABLES: Record<string, string> = {
   ESIGN_APP_SECRET: 'ESIGN_APP_SECRET_FILE',
   PHONE_TOKEN: 'PHONE_TOKEN_FILE',
   KYC_PAYLOAD_KEYS: 'KYC_PAYLOAD_KEYS_FILE',
+  KYC_LOOKUP_KEYS: 'KYC_LOOKUP_KEYS_FILE',
 };
 
 function readSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): NodeJS.ProcessEnv {
@@ -560,4 +563,66 @@ export function loadCallbackServiceConfig(env: NodeJS.ProcessEnv = process.env):
     logLevel: e.KYC_LOG_LEVEL,
     payloadEncryption,
   };
+}
+
+/** One key of KYC_LOOKUP_KEYS: its id goes into each hash value, so a rotation can tell them apart. */
+export interface LookupKey {
+  id: string;
+  key: Uint8Array;
+}
+
+const LOOKUP_KEY_MIN_BYTES = 32;
+
+/**
+ * The lookup keys of the person hashes (contracts/person-lookup.ts) from KYC_LOOKUP_KEYS or
+ * KYC_LOOKUP_KEYS_FILE: `keyId:base64key,...`, each key at least 32 random bytes (RFC 2104 §3:
+ * no shorter than the hash output), kept apart from the payload keys. Empty when neither is set
+ * (no hashes are written, and lookups are refused). Every key is used: during a rotation list the
+ * new and the old key, so new runs carry both hashes and a lookup finds runs tagged under either.
+ * Throws `ConfigError` naming the variable and the key id, never key material.
+ */
+export function loadLookupKeys(env: NodeJS.ProcessEnv = process.env): LookupKey[] {
+  const problems: string[] = [];
+  const resolved = readSecretFiles(
+    { KYC_LOOKUP_KEYS: env.KYC_LOOKUP_KEYS, KYC_LOOKUP_KEYS_FILE: env.KYC_LOOKUP_KEYS_FILE },
+    problems,
+  );
+  const entries = (resolved.KYC_LOOKUP_KEYS ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const keys: LookupKey[] = [];
+  entries.forEach((entry, index) => {
+    const separator = entry.indexOf(':');
+    const id = separator > 0 ? entry.slice(0, separator) : '';
+    if (!PAYLOAD_KEY_ID.test(id)) {
+      problems.push(`KYC_LOOKUP_KEYS: entry ${index + 1} must be keyId:base64key (id of letters, digits, . _ -)`);
+      return;
+    }
+    const encoded = entry.slice(separator + 1);
+    const key = Buffer.from(encoded, 'base64');
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded) || key.length < LOOKUP_KEY_MIN_BYTES) {
+      problems.push(`KYC_LOOKUP_KEYS: key "${id}" must be at least ${LOOKUP_KEY_MIN_BYTES} bytes, base64-encoded`);
+      return;
+    }
+    if (keys.some((known) => known.id === id)) problems.push(`KYC_LOOKUP_KEYS: key id "${id}" appears twice`);
+    keys.push({ id, key: new Uint8Array(key) });
+  });
+  // A payload key reused as a lookup key would tie the two secrets' fates together.
+  const payload = (() => {
+    try {
+      return loadPayloadEncryptionConfig(env);
+    } catch {
+      return undefined;
+    }
+  })();
+  for (const { id, key } of keys) {
+    for (const payloadKey of payload?.keys.values() ?? []) {
+      if (Buffer.from(payloadKey).equals(Buffer.from(key))) {
+        problems.push(`KYC_LOOKUP_KEYS: key "${id}" is also a payload key; use a separate random key`);
+      }
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return keys;
 }

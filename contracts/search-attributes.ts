@@ -8,6 +8,7 @@ import { PHONE_CHECK_SEARCH_ATTRIBUTES } from './phone-check';
 import { DEVICE_APPROVAL_SEARCH_ATTRIBUTES } from './device-approval';
 import { IDENTITY_FLOW_SEARCH_ATTRIBUTES } from './identity-flow';
 import { FIRST_STARTED_AT_KEY } from './first-started-at';
+import { PERSON_LOOKUP_KEY } from './person-lookup';
 
 export const ALL_SEARCH_ATTRIBUTES: ReadonlyArray<SearchAttributePair['key']> = [
   ...PHONE_CHECK_SEARCH_ATTRIBUTES,
@@ -15,4 +16,5 @@ export const ALL_SEARCH_ATTRIBUTES: ReadonlyArray<SearchAttributePair['key']> = 
   ...IDENTITY_FLOW_SEARCH_ATTRIBUTES,
   // Shared by all three flows.
   FIRST_STARTED_AT_KEY,
+  PERSON_LOOKUP_KEY,
 ];

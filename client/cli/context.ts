@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { withLocalSettings } from '../../common/local-profile';
 import { InvalidInputError } from '../../contracts/validation';
 import { KycClient } from '../kyc-client';
+import { normalisePersonNumber, type PersonNumber } from '../person-lookup';
+import type { PersonLookupKind } from '../../contracts/person-lookup';
 import type { LiveOutput } from './live';
 
 export interface CliIo {
@@ -83,6 +85,18 @@ export class CliContext {
   /** Prints the human text, or the JSON value with `--json`. */
   print(human: string, json: unknown): void {
     this.io.stdout.write(this.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);
+  }
+
+  /**
+   * A personal number from a file (`-`: standard input), so it stays out of the shell's history
+   * and the process list; `option` names the flag in errors. Never echoed.
+   */
+  readPersonNumber(kind: PersonLookupKind, path: string, option: string): PersonNumber {
+    const read = readInputText(path, () => this.io.readStdin());
+    if ('problem' in read) throw new InvalidInputError(`--${option}`, [{ field: option, message: read.problem }]);
+    const text = read.text.replace(/^\uFEFF/, '').trim();
+    if (text === '') throw new InvalidInputError(`--${option}`, [{ field: option, message: 'the file is empty' }]);
+    return normalisePersonNumber(kind, text, option);
   }
 
   /** JSON from a file, or from standard input for `-` (BOM ignored; errors by line and column: input-file.ts). */

@@ -271,6 +271,10 @@ export function deviceCommand(session: CliSession): Command {
     .addOption(new Option('--contact-type <type>', 'only this contact type').choices(CONTACT_TYPES))
     .option('--older-than <duration>', 'only approvals first started longer ago than this, e.g. 2h', parseDuration)
     .option('--deadline-approaching', 'only approvals past their "deadline approaching" point (--deadline-warning)')
+    .option(
+      '--approver-cpf-file <path>',
+      "only approvals of the approver whose CPF is in this file ('-': standard input); found by its keyed hash (KYC_LOOKUP_KEYS), never printed",
+    )
     .option('--limit <n>', 'at most this many', parseCount, 50)
     .option('--all-task-queues', 'include approvals of every task queue, not only KYC_TASK_QUEUE')
     .action(
@@ -283,15 +287,21 @@ export function deviceCommand(session: CliSession): Command {
           contactType?: ContactType;
           olderThan?: number;
           deadlineApproaching?: boolean;
+          approverCpfFile?: string;
           limit: number;
           allTaskQueues?: boolean;
         },
         command: Command,
       ) => {
         const context = session.context(command);
+        const approverCpf =
+          options.approverCpfFile === undefined
+            ? undefined
+            : context.readPersonNumber('cpf', options.approverCpfFile, 'approver-cpf-file');
         const items = await (
           await context.kyc()
         ).deviceApprovals.list({
+          approverCpf,
           status: options.waiting ? 'WAITING_FOR_TOKEN' : options.status,
           execution: options.waiting || options.running ? 'Running' : undefined,
           accountKey: options.accountKey,

@@ -1,7 +1,7 @@
 /** `kyc phone check|status|list`: the phone three-factor check (carrier verification gateway). */
 import { Command, Option } from 'commander';
 import { phoneCheckInputSchema, type PhoneCheckOutcomeAttribute } from '../../contracts/phone-check';
-import { parseInput } from '../../contracts/validation';
+import { InvalidInputError, parseInput } from '../../contracts/validation';
 import { PHONE_CHECK_OUTCOME_VALUES } from '../phone-check';
 import { parseRequestId } from '../request-ids';
 import type { CliContext, CliSession } from './context';
@@ -89,15 +89,47 @@ export function phoneCommand(session: CliSession): Command {
     .command('list')
     .description('list checks by outcome (newest started first)')
     .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(PHONE_CHECK_OUTCOME_VALUES))
+    .option(
+      '--phone-file <path>',
+      "only checks of the mobile number in this file ('-': standard input); found by its keyed hash (KYC_LOOKUP_KEYS), never printed",
+    )
+    .option(
+      '--id-card-file <path>',
+      "only checks of the resident ID number in this file ('-': standard input); found by its keyed hash, never printed",
+    )
     .option('--limit <n>', 'at most this many', parseCount, 50)
     .option('--all-task-queues', 'include checks of every task queue, not only KYC_TASK_QUEUE')
     .action(
       async (
-        options: { outcome?: PhoneCheckOutcomeAttribute; limit: number; allTaskQueues?: boolean },
+        options: {
+          outcome?: PhoneCheckOutcomeAttribute;
+          phoneFile?: string;
+          idCardFile?: string;
+          limit: number;
+          allTaskQueues?: boolean;
+        },
         command: Command,
       ) => {
         const context = session.context(command);
-        const items = await (await context.kyc()).phoneChecks.list(options);
+        if (options.phoneFile !== undefined && options.idCardFile !== undefined) {
+          throw new InvalidInputError('--phone-file', [
+            { field: 'phone-file', message: 'give --phone-file or --id-card-file, not both' },
+          ]);
+        }
+        const person =
+          options.phoneFile !== undefined
+            ? context.readPersonNumber('phone', options.phoneFile, 'phone-file')
+            : options.idCardFile !== undefined
+              ? context.readPersonNumber('residentId', options.idCardFile, 'id-card-file')
+              : undefined;
+        const items = await (
+          await context.kyc()
+        ).phoneChecks.list({
+          outcome: options.outcome,
+          person,
+          limit: options.limit,
+          allTaskQueues: options.allTaskQueues,
+        });
         context.print(renderPhoneList(items), items);
       },
     );
