@@ -187,9 +187,10 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
     if (reminderMs === undefined) delete state.nextReminderAt;
     else state.nextReminderAt = new Date(reminderMs).toISOString();
     const lines = [`**${state.status}**`];
-    if (state.deadlineApproaching && !isTerminalStatus(state.status)) {
+    const open = !isTerminalStatus(state.status);
+    if (open && state.deadlineApproaching) {
       lines.push(`- Deadline approaching: the approval expires at ${state.deadline}`);
-    } else if (state.deadlineWarningAt) {
+    } else if (open && state.deadlineWarningAt) {
       lines.push(`- Deadline warning at ${state.deadlineWarningAt}; expires at ${state.deadline}`);
     }
     if (state.remindersSent !== undefined) {
