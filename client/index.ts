@@ -20,7 +20,7 @@ export {
   type KycErrorKind,
 } from './errors';
 export { InvalidInputError, type FieldIssue } from '../contracts/validation';
-export { ConfigError, type TemporalConfig } from '../common/config';
+export { ConfigError, loadLookupKeys, type LookupKey, type TemporalConfig } from '../common/config';
 export {
   DeviceApprovalHandle,
   DeviceApprovals,
@@ -53,6 +53,7 @@ export { newRequestId, requestIdSchema, type RequestOptions } from './request-id
 export type { StartOutcome } from './starting';
 export type { ListedExecution } from './listing';
 export { watchWorkflow, type WatchOptions, type WatchSource } from './watch';
+export { normalisePersonNumber, personLookupHashes, type PersonNumber } from './person-lookup';
 export * as visibility from './visibility';
 export {
   DEFAULT_BULK_RATE_PER_SECOND,
