@@ -6,6 +6,8 @@
  * Control routes (besides the framework's):
  *   PUT /__control/token  { token }  the gateway now accepts only this token (a rotated token);
  *                                   `POST /__control/reset` restores the original one.
+ *   GET /__control/call-times       { times }: when each verification call arrived (epoch ms,
+ *                                   sub-millisecond), since the last reset; see call-times.ts.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -42,9 +44,18 @@ const tokenBody = z.object({ token: z.string().min(1) });
 export function registerPhoneGateway(app: FastifyInstance, originalToken: string): void {
   let acceptedToken = originalToken;
   const nextTraceNo = traceNumbers();
+  let callTimes: number[] = [];
   app.sim.onReset(() => {
     acceptedToken = originalToken;
+    callTimes = [];
   });
+  // On arrival, before the body is read: what a rate limit at the gateway would count.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.method === 'POST' && request.routeOptions.url === PHONE_VERIFICATION_PATH)
+      callTimes.push(performance.timeOrigin + performance.now());
+    done();
+  });
+  app.get(`${CONTROL_PREFIX}/call-times`, () => ({ times: callTimes }));
 
   const answer = (reply: FastifyReply, result: number, isp: string) =>
     reply.code(200).send({
