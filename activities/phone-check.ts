@@ -13,6 +13,7 @@ import {
 } from '../contracts/phone-check';
 import { parseInputOrFail } from '../contracts/validation';
 import { PhoneGatewayError, type PhoneGatewayClient } from '../providers/phone-gateway';
+import type { GatewaySlotWait } from './phone-gateway-slots';
 
 /** Waiting is the expected answer to these: keep them out of error logs and metrics. */
 const BENIGN_FAILURES: ReadonlySet<string> = new Set([PHONE_GATEWAY_FAILURE.busy, PHONE_GATEWAY_FAILURE.rateLimited]);
@@ -28,11 +29,14 @@ export function toApplicationFailure(error: PhoneGatewayError): ApplicationFailu
   });
 }
 
-export function createPhoneCheckActivities(client: PhoneGatewayClient) {
+/** `waitForSlot` (activities/phone-gateway-slots.ts) holds each call until the account's send schedule allows it. */
+export function createPhoneCheckActivities(client: PhoneGatewayClient, waitForSlot: GatewaySlotWait) {
   return {
     async checkPhoneThreeFactors(factors: PhoneFactors): Promise<PhoneCheckResult> {
       const checked = parseInputOrFail(phoneFactorsSchema, factors, 'phone check factors');
       const { attempt } = Context.current().info;
+      const { slotsGivenUp } = await waitForSlot();
+      if (slotsGivenUp > 0) log.info('phone gateway slots given up after a late wake-up', { slotsGivenUp });
       try {
         const result = await client.verify(checked, { signal: Context.current().cancellationSignal });
         log.info('phone gateway answered', {

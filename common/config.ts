@@ -118,6 +118,8 @@ const environmentSchema = z.object({
   PHONE_BASE_URL: baseUrl('http://127.0.0.1:7303'),
   PHONE_TOKEN: headerSecret,
   PHONE_RATE_PER_SECOND: z.coerce.number().positive().default(20),
+  /** How late (ms) a gateway call may leave after its send slot; slots are spaced (1000 + this) / rate. */
+  PHONE_RATE_JITTER_MS: z.coerce.number().int().min(0).max(1000).default(50),
 
   /** Payload encryption keys, `keyId:base64key,...` (32-byte AES keys); or KYC_PAYLOAD_KEYS_FILE. */
   KYC_PAYLOAD_KEYS: z.string().optional(),
@@ -192,6 +194,8 @@ export interface PhoneConfig extends ProviderHttpConfig {
   baseUrl: string;
   token: string;
   ratePerSecond: number;
+  /** PHONE_RATE_JITTER_MS: see activities/phone-gateway-slots.ts. */
+  rateJitterMs: number;
 }
 
 export interface Config {
@@ -471,6 +475,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       token: e.PHONE_TOKEN,
       ...providerHttp,
       ratePerSecond: e.PHONE_RATE_PER_SECOND,
+      rateJitterMs: e.PHONE_RATE_JITTER_MS,
     },
     payloadEncryption,
   };

@@ -3,8 +3,10 @@
  * point and the integration tests both use this, so tests run exactly the production wiring.
  *
  * Two task queues: the main one runs workflows and the bank and e-signature activities; the
- * phone gateway's activity runs on its own queue so the gateway's rate limit is enforced by
- * Temporal across every worker (`maxTaskQueueActivitiesPerSecond`).
+ * phone gateway's activity runs on its own queue, dispatched by Temporal at the gateway's rate
+ * (`maxTaskQueueActivitiesPerSecond`, across every worker), and each call then waits for its
+ * account-wide send slot (activities/phone-gateway-slots.ts), which keeps every one-second window
+ * within the limit.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
@@ -16,6 +18,7 @@ import {
   createIdentityFlowActivities,
   createPhoneCheckActivities,
 } from '../activities';
+import { createGatewaySlotWait } from '../activities/phone-gateway-slots';
 import { PhoneGatewayClient } from '../providers/phone-gateway';
 import { BankDeviceClient } from '../providers/bank-device';
 import { EsignClient } from '../providers/esign';
@@ -60,8 +63,20 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     namespace: config.temporal.namespace,
     taskQueue: phoneGatewayTaskQueue(config.temporal.taskQueue),
     dataConverter,
-    activities: createPhoneCheckActivities(phoneGateway),
+    activities: createPhoneCheckActivities(
+      phoneGateway,
+      createGatewaySlotWait({
+        ledgerTaskQueue: config.temporal.taskQueue,
+        gatewayTaskQueue: phoneGatewayTaskQueue(config.temporal.taskQueue),
+        ratePerSecond: config.phone.ratePerSecond,
+        jitterMs: config.phone.rateJitterMs,
+        callTimeoutMs: config.phone.timeoutMs,
+      }),
+    ),
     maxTaskQueueActivitiesPerSecond: config.phone.ratePerSecond,
+    // A call holds its task while it waits for its slot: taking at most two seconds' worth of
+    // calls keeps the backlog in the server and every wait far below the call's timeout.
+    maxConcurrentActivityTaskExecutions: Math.max(2, Math.ceil(2 * config.phone.ratePerSecond)),
     ...options.overrides,
   });
   return [main, phone];

@@ -2,3 +2,4 @@
 export * from './phone-check';
 export * from './device-approval';
 export * from './identity-flow';
+export * from './phone-gateway-slots';

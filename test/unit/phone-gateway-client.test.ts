@@ -23,6 +23,7 @@ function client(overrides: { token?: string; timeoutMs?: number; baseUrl?: strin
     token: overrides.token ?? TOKEN,
     timeoutMs: overrides.timeoutMs ?? 5_000,
     ratePerSecond: 20,
+    rateJitterMs: 50,
   });
 }
 

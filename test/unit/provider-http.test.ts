@@ -146,7 +146,13 @@ describe('redirects are never followed', () => {
     expect(esignError).toMatchObject({ kind: 'configuration', retryable: false });
     expect((esignError as Error).message).toContain('ESIGN_BASE_URL');
 
-    const phone = new PhoneGatewayClient({ baseUrl: provider.url, token: 'token', timeoutMs: 5_000, ratePerSecond: 1 });
+    const phone = new PhoneGatewayClient({
+      baseUrl: provider.url,
+      token: 'token',
+      timeoutMs: 5_000,
+      ratePerSecond: 1,
+      rateJitterMs: 50,
+    });
     const phoneError = await failureOf(
       phone.verify({ phone: '13800138000', idCard: '11010519491231002X', name: '张三' }),
     );
@@ -261,6 +267,7 @@ describe('bounded bodies', () => {
       token: 't',
       timeoutMs: 5_000,
       ratePerSecond: 1,
+      rateJitterMs: 50,
       maxBodyBytes: 4096,
     });
     const phoneError = await failureOf(
@@ -353,6 +360,7 @@ describe('Retry-After (RFC 9110 §10.2.3)', () => {
       token: 't',
       timeoutMs: 5_000,
       ratePerSecond: 1,
+      rateJitterMs: 50,
       maxRetryAfterMs: 45_000,
     });
     expect(

@@ -1,0 +1,106 @@
+/**
+ * Waits for an account-wide send slot before a phone gateway call (see
+ * contracts/phone-gateway-slots.ts). The calls waiting in this worker share one request to the
+ * slot ledger at a time (update-with-start, so the first call starts the ledger): each gets one
+ * of the slots, sleeps until it, and asks again if it woke up later than the jitter allowance.
+ */
+import { Context } from '@temporalio/activity';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { PHONE_GATEWAY_FAILURE } from '../contracts/phone-check-core';
+import {
+  PHONE_GATEWAY_SLOTS_WORKFLOW_TYPE,
+  SLOT_REQUEST_LIMITS,
+  phoneGatewaySlotsWorkflowId,
+  reserveGatewaySlotUpdate,
+  slotSpacingMs,
+} from '../contracts/phone-gateway-slots';
+
+export interface GatewaySlotOptions {
+  /** The queue the slot ledger workflow runs on (the worker's main queue). */
+  ledgerTaskQueue: string;
+  /** The gateway's activity queue: one ledger per queue (per gateway account). */
+  gatewayTaskQueue: string;
+  /** The account's limit, calls per second (PHONE_RATE_PER_SECOND). */
+  ratePerSecond: number;
+  /** How late a call may leave after its slot, ms (PHONE_RATE_JITTER_MS). */
+  jitterMs: number;
+  /** The gateway client's own timeout (PROVIDER_TIMEOUT_MS): a call must have that long left in its attempt. */
+  callTimeoutMs: number;
+}
+
+/** Margin (ms) kept between the answer's latest arrival and the attempt's start-to-close timeout. */
+const REPORT_MARGIN_MS = 1_000;
+
+/** Bounds of the lead asked for, ms: twice the last round trip to the ledger, within these. */
+const LEAD_MS = { min: 100, max: 10_000 } as const;
+
+export type GatewaySlotWait = () => Promise<{ slotMs: number; slotsGivenUp: number }>;
+
+interface Waiter {
+  resolve(slotMs: number): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * A per-worker gate. The returned function resolves when the call may leave (at most
+ * `jitterMs` after its slot) and rejects with the ledger request's error, with a retryable
+ * `PhoneGatewayRateLimited` when the slot comes too late for the call's answer to arrive before
+ * the attempt's start-to-close timeout (a call whose answer the attempt could not report would be
+ * made, and billed, again by the retry), or with the activity's cancellation. In every case no
+ * gateway call was made, so Temporal's retry is safe. Must be called from inside an activity (it uses the activity's Temporal client).
+ */
+export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotWait {
+  const spacingMs = slotSpacingMs(options.ratePerSecond, options.jitterMs);
+  const workflowId = phoneGatewaySlotsWorkflowId(options.gatewayTaskQueue);
+  let leadMs: number = LEAD_MS.min;
+  let waiting: Waiter[] = [];
+  let requesting = false;
+
+  async function request(client: Client): Promise<void> {
+    if (requesting || waiting.length === 0) return;
+    requesting = true;
+    const batch = waiting.slice(0, SLOT_REQUEST_LIMITS.count.max);
+    waiting = waiting.slice(batch.length);
+    try {
+      const askedAt = Date.now();
+      const { slotsMs } = await client.workflow.executeUpdateWithStart(reserveGatewaySlotUpdate, {
+        args: [{ count: batch.length, spacingMs, leadMs }],
+        startWorkflowOperation: new WithStartWorkflowOperation(PHONE_GATEWAY_SLOTS_WORKFLOW_TYPE, {
+          workflowId,
+          taskQueue: options.ledgerTaskQueue,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          args: [{}],
+        }),
+      });
+      leadMs = Math.min(LEAD_MS.max, Math.max(LEAD_MS.min, 2 * (Date.now() - askedAt)));
+      batch.forEach((waiter, index) => waiter.resolve(slotsMs[index]!));
+    } catch (error) {
+      for (const waiter of batch) waiter.reject(error);
+    } finally {
+      requesting = false;
+      void request(client);
+    }
+  }
+
+  return async () => {
+    const context = Context.current();
+    const sendBy = Date.now() + context.info.startToCloseTimeoutMs - options.callTimeoutMs - REPORT_MARGIN_MS;
+    for (let slotsGivenUp = 0; ; slotsGivenUp++) {
+      const slot = new Promise<number>((resolve, reject) => waiting.push({ resolve, reject }));
+      void request(context.client);
+      const slotMs = await slot;
+      if (slotMs > sendBy) {
+        throw ApplicationFailure.create({
+          type: PHONE_GATEWAY_FAILURE.rateLimited,
+          message: 'no phone gateway send slot within this attempt (account rate limit): no call made',
+          category: ApplicationFailureCategory.BENIGN,
+        });
+      }
+      const wait = slotMs - Date.now();
+      if (wait > 0) await context.sleep(wait);
+      if (Date.now() - slotMs <= options.jitterMs) return { slotMs, slotsGivenUp };
+      // Woke up too late (a busy event loop): leaving now could crowd the next slots' window.
+    }
+  };
+}
