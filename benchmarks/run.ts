@@ -1,22 +1,31 @@
 /**
- * `npm run bench [-- --quick] [--waiting N] [--rounds R]`: the project's benchmarks on a stack of
- * their own (a dev server on free ports with its database in a temporary directory, the provider
- * simulators, worker processes), written to benchmarks/results/latest.json and latest.md, and
- * into docs/performance.md between its "bench:results" markers.
+ * `npm run bench [-- --quick] [--waiting N] [--rounds R] [--rate-checks N] ...`: the project's
+ * benchmarks on a stack of their own (a dev server on free ports with its database in a temporary
+ * directory, the provider simulators, worker processes), written to benchmarks/results/latest.json,
+ * latest.md and two PNG charts, and into docs/performance.md between its "bench:results" markers.
+ * Issue 11's sections, each against its goal:
  *
- * 1. Memory per cached waiting approval: the real device approval against a bare waiting workflow
- *    (benchmarks/baseline-workflows.ts), each in a fresh worker process with an unbounded cache,
- *    sides interleaved (A, B, A, B, ...), ratio per round, min and median.
- * 2. Waiting at scale: N approvals waiting for tokens on one worker with the configured cache
- *    (KYC_MAX_CACHED_WORKFLOWS): starts per second, worker RSS before, after and after an idle
- *    window, worker CPU during the idle window, database bytes per open approval, then tokens for
- *    some of them (token → APPROVED latency while the rest wait), and tokens typed while the bank
- *    still answers the creation call (none may be refused).
+ * 1. Overhead: completed device approvals and phone checks per second against same-shape
+ *    baselines (benchmarks/baseline-workflows.ts, no project code) at the same concurrency, sides
+ *    interleaved (A, B, A, B, ...), ratio per round, min and median; then a CPU profile of the
+ *    project's worker process (`--cpu-prof`) says where its time goes.
+ * 2. Memory per cached waiting approval (real device approval against a bare waiting workflow,
+ *    each in a fresh worker process with an unbounded cache, interleaved) and waiting at scale:
+ *    N approvals waiting on one worker with the configured cache (KYC_MAX_CACHED_WORKFLOWS):
+ *    starts per second, worker RSS against the number waiting, idle CPU, database bytes per open
+ *    approval, token → APPROVED latency while the rest wait, early tokens (none may be refused).
+ * 3. History of long polling: events per identity flow at 10 to 10,000 polls (fast polling), runs
+ *    (continue-as-new), provider requests per minute at the default polling policy.
+ * 4. Provider rate: a burst of phone checks at PHONE_RATE_PER_SECOND=20 with one and with two
+ *    worker processes: calls in every sliding one-second window at the gateway simulator, mean
+ *    rate, checks lost.
+ * 5. Callback latency: callback received → tracker completed with a 10-minute poll interval.
  *
- * Absolute numbers depend on the machine and on what else runs; ratios within one run do less.
+ * Absolute numbers depend on the machine and on what else runs (the load average is recorded);
+ * ratios within one run do less.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -30,22 +39,54 @@ import {
   submitTokenUpdate,
   type DeviceApprovalInput,
 } from '../contracts/device-approval';
+import { TRACKING_LIMITS, identityFlowStartOptions, identityFlowWorkflowId } from '../contracts/identity-flow';
+import { PHONE_CHECK_WORKFLOW_TYPE, phoneCheckWorkflowId } from '../contracts/phone-check';
 import { createDevCredentials } from '../scripts/lib/dev-credentials';
 import { startDevServer } from '../scripts/lib/dev-server';
 import { freePort } from '../scripts/lib/free-port';
 import { PROJECT_ROOT, resolveTemporalCli } from '../scripts/lib/temporal-cli';
 import { startWorkerProcess, type WorkerProcess } from '../scripts/lib/worker-process';
 import { BankDeviceControl } from '../simulators/bank-device';
+import { EsignControl } from '../simulators/esign';
 import { startAllSimulators } from '../simulators/main';
+import { gatewayCallTimes, meanRatePerSecond, peakInSlidingWindow } from '../simulators/phone-gateway/call-times';
 import type { deviceApprovalWorkflow } from '../workflows/device-approval';
-import type { baselineWaitingWorkflow } from './baseline-workflows';
+import type { identityFlowWorkflow } from '../workflows/identity-flow';
+import type { phoneCheckWorkflow } from '../workflows/phone-check';
+import {
+  baselineTokenUpdate,
+  type baselineDeviceApprovalWorkflow,
+  type baselinePhoneCheckWorkflow,
+  type baselineWaitingWorkflow,
+} from './baseline-workflows';
+import {
+  MIB,
+  cpuSeconds,
+  load1,
+  median,
+  percentile,
+  pool,
+  profileBreakdowns,
+  round1,
+  round3,
+  rssBytes,
+  sleep,
+  waitUntil,
+  type ProfileBreakdown,
+} from './measure';
+import { renderLineChart } from './png-chart';
 
 const APPROVER_CPF = '52998224725';
-const MIB = 1024 * 1024;
+/** Test data, not a real person: the simulator verifies any phone not ending in a listed suffix. */
+const PHONE_FACTORS = { phone: '13812345600', idCard: '11010519491231002X', name: '张三' };
+const GATEWAY_RATE = 20;
 
 interface Options {
   quick: boolean;
   rounds: number;
+  /** Flows per side and round of the overhead comparison, and how many run at once. */
+  overheadFlows: number;
+  concurrency: number;
   /** Workflows per side and round of the memory comparison. */
   memoryWorkflows: number;
   /** Approvals waiting at once in the scale section. */
@@ -53,6 +94,11 @@ interface Options {
   tokens: number;
   earlyTokens: number;
   idleSeconds: number;
+  /** Phone checks in the rate burst. */
+  rateChecks: number;
+  /** Poll counts of the history section. */
+  polls: number[];
+  callbackFlows: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -67,67 +113,18 @@ function parseOptions(argv: string[]): Options {
   return {
     quick,
     rounds: number('rounds', 3),
-    memoryWorkflows: number('memory-workflows', quick ? 300 : 1000),
-    waiting: number('waiting', quick ? 1000 : 10_000),
-    tokens: number('tokens', quick ? 200 : 1000),
-    earlyTokens: number('early-tokens', quick ? 30 : 100),
-    idleSeconds: number('idle-seconds', quick ? 15 : 60),
+    overheadFlows: number('overhead-flows', quick ? 16 : 200),
+    concurrency: number('concurrency', 8),
+    memoryWorkflows: number('memory-workflows', quick ? 60 : 1000),
+    waiting: number('waiting', quick ? 200 : 10_000),
+    tokens: number('tokens', quick ? 40 : 1000),
+    earlyTokens: number('early-tokens', quick ? 10 : 100),
+    idleSeconds: number('idle-seconds', quick ? 10 : 60),
+    rateChecks: number('rate-checks', quick ? 150 : 1000),
+    polls: quick ? [10, 100, 1000] : [10, 100, 1000, 10_000],
+    callbackFlows: number('callback-flows', quick ? 15 : 50),
   };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Small measuring tools
-
-/** Resident set size of a process, from /proc (Linux). */
-function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
-  if (!line) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(line[1]) * 1024;
-}
-
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-/** User + system CPU seconds a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function median(values: number[]): number {
-  return percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `task` for 0..count-1 with at most `concurrency` at once. */
-async function pool(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-}
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
-const round1 = (value: number) => Math.round(value * 10) / 10;
-const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -137,13 +134,21 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kyc-bench-'));
   const dbFile = join(work, 'temporal.db');
   const log = (message: string) =>
-    console.log(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s] ${message}`);
+    console.log(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s load ${load1()}] ${message}`);
+  const loads: Record<string, number> = { start: load1() };
 
   const cliPath = resolveTemporalCli();
   const server = await startDevServer({ cliPath, dbFile, logFile: join(work, 'server.log') });
   const credentials = await createDevCredentials();
-  const simulators = await startAllSimulators({ credentials });
+  // One worker process (the callback section's) listens here; the e-signature simulator calls it.
+  const callbackPort = await freePort();
+  const simulators = await startAllSimulators({
+    credentials,
+    defaultNotifyUrl: `http://127.0.0.1:${callbackPort}/callbacks/esign`,
+  });
   const bank = new BankDeviceControl(simulators.controls.bank);
+  const esign = new EsignControl(simulators.controls.esign);
+  const gateway = simulators.controls.phone;
   const workers: WorkerProcess[] = [];
   try {
     const baseEnv = { ...simulators.workerEnv, TEMPORAL_ADDRESS: server.address };
@@ -154,6 +159,8 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       dataConverter: createDataConverter(config.payloadEncryption),
     });
+    // The baseline worker has no payload codec, as a hand-written workflow would not.
+    const plainClient = new Client({ connection, namespace: config.temporal.namespace });
     const systemInfo = await connection.workflowService.getSystemInfo({});
     const cliVersion = execFileSync(cliPath, ['--version']).toString().trim();
 
@@ -184,7 +191,7 @@ async function main(): Promise<void> {
     async function startWorker(
       variant: keyof typeof bundles,
       taskQueue: string,
-      maxCached: number,
+      extra: { maxCached?: number; env?: Record<string, string>; nodeArgs?: string[]; callbackPort?: number } = {},
     ): Promise<WorkerProcess> {
       const worker = await startWorkerProcess({
         env: {
@@ -192,16 +199,23 @@ async function main(): Promise<void> {
           ...baseEnv,
           KYC_TASK_QUEUE: taskQueue,
           KYC_WORKFLOW_BUNDLE: bundles[variant],
-          KYC_MAX_CACHED_WORKFLOWS: String(maxCached),
+          ...(extra.maxCached !== undefined ? { KYC_MAX_CACHED_WORKFLOWS: String(extra.maxCached) } : {}),
           KYC_LOG_LEVEL: 'WARN',
-          CALLBACK_LISTEN_PORT: String(await freePort()),
+          CALLBACK_LISTEN_PORT: String(extra.callbackPort ?? (await freePort())),
+          ...extra.env,
         },
         logFile: join(work, `worker-${taskQueue}.log`),
+        entry: variant === 'baseline' ? 'bench-baseline' : undefined,
+        nodeArgs: extra.nodeArgs,
       });
       workers.push(worker);
-      await sleep(2000);
       return worker;
     }
+    const stopWorker = async (worker: WorkerProcess) => {
+      await worker.kill('SIGTERM');
+      workers.splice(workers.indexOf(worker), 1);
+    };
+    const unique = (name: string) => `bench-${name}-${Date.now().toString(36)}`;
 
     const countWaiting = async (taskQueue: string) =>
       (
@@ -211,29 +225,154 @@ async function main(): Promise<void> {
       ).count;
 
     // -------------------------------------------------------------------------------------------
-    // 1. Memory per cached waiting workflow: project against baseline, interleaved.
+    // 1. Overhead: completed flows per second, project against baseline, interleaved.
+    /** Waits for the bank's SMS (the simulator's record of the token it sent). */
+    async function tokenFor(deviceKey: string): Promise<string> {
+      for (;;) {
+        const token = await bank.sentToken(deviceKey).then(
+          (sent) => sent.token,
+          () => undefined,
+        );
+        if (token) return token;
+        await sleep(10);
+      }
+    }
+    const flows = {
+      projectDevice: async (taskQueue: string): Promise<void> => {
+        const request = approval();
+        const handle = await client.workflow.start<typeof deviceApprovalWorkflow>(
+          'deviceApprovalWorkflow',
+          deviceApprovalStartOptions(request, taskQueue),
+        );
+        const token = await tokenFor(request.deviceKey);
+        const outcome = await handle.executeUpdate(submitTokenUpdate, { args: [{ token }] });
+        if (outcome.outcome !== 'accepted') throw new Error(`token not accepted: ${outcome.outcome}`);
+        const state = await handle.result();
+        if (state.status !== 'APPROVED') throw new Error(`approval ended ${state.status}`);
+      },
+      baselineDevice: async (taskQueue: string): Promise<void> => {
+        const handle = await plainClient.workflow.start<typeof baselineDeviceApprovalWorkflow>(
+          'baselineDeviceApprovalWorkflow',
+          { workflowId: `baseline-device/${randomUUID()}`, taskQueue },
+        );
+        await handle.executeUpdate(baselineTokenUpdate, { args: [{ token: '123456' }] });
+        await handle.result();
+      },
+      projectPhone: async (taskQueue: string): Promise<void> => {
+        const handle = await client.workflow.start<typeof phoneCheckWorkflow>(PHONE_CHECK_WORKFLOW_TYPE, {
+          workflowId: phoneCheckWorkflowId(randomUUID()),
+          taskQueue,
+          args: [PHONE_FACTORS],
+        });
+        const result = await handle.result();
+        if (result.outcome !== 'VERIFIED') throw new Error(`phone check ended ${result.outcome}`);
+      },
+      baselinePhone: async (taskQueue: string): Promise<void> => {
+        const handle = await plainClient.workflow.start<typeof baselinePhoneCheckWorkflow>(
+          'baselinePhoneCheckWorkflow',
+          {
+            workflowId: `baseline-phone/${randomUUID()}`,
+            taskQueue,
+          },
+        );
+        await handle.result();
+      },
+    };
+    /** Flows per second over `count` flows run `concurrency` at a time. */
+    async function throughput(flow: (taskQueue: string) => Promise<void>, taskQueue: string): Promise<number> {
+      const t0 = performance.now();
+      await pool(options.overheadFlows, options.concurrency, () => flow(taskQueue));
+      return (options.overheadFlows * 1000) / (performance.now() - t0);
+    }
+
+    log('overhead: project and baseline workers');
+    // The gateway's limit is raised here: this part measures the code, not the provider's rate.
+    const overheadEnv = { PHONE_RATE_PER_SECOND: '1000' };
+    const projectQueue = unique('overhead-project');
+    const baselineQueue = unique('overhead-baseline');
+    const projectWorker = await startWorker('project', projectQueue, { env: overheadEnv });
+    const baselineWorker = await startWorker('baseline', baselineQueue);
+    // Warm-up: the first flows load code and open connections.
+    await pool(4, 4, () => flows.projectDevice(projectQueue));
+    await pool(4, 4, () => flows.projectPhone(projectQueue));
+    await pool(4, 4, () => flows.baselineDevice(baselineQueue));
+    await pool(4, 4, () => flows.baselinePhone(baselineQueue));
+    const overheadRounds: OverheadRound[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const cpu0 = { project: cpuSeconds(projectWorker.child.pid!), baseline: cpuSeconds(baselineWorker.child.pid!) };
+      const projectDevice = await throughput(flows.projectDevice, projectQueue);
+      const baselineDevice = await throughput(flows.baselineDevice, baselineQueue);
+      const projectPhone = await throughput(flows.projectPhone, projectQueue);
+      const baselinePhone = await throughput(flows.baselinePhone, baselineQueue);
+      const cpu = {
+        project: cpuSeconds(projectWorker.child.pid!) - cpu0.project,
+        baseline: cpuSeconds(baselineWorker.child.pid!) - cpu0.baseline,
+      };
+      overheadRounds.push({
+        round,
+        load: load1(),
+        device: {
+          project: round1(projectDevice),
+          baseline: round1(baselineDevice),
+          ratio: round3(projectDevice / baselineDevice),
+        },
+        phone: {
+          project: round1(projectPhone),
+          baseline: round1(baselinePhone),
+          ratio: round3(projectPhone / baselinePhone),
+        },
+        workerCpuMsPerFlow: {
+          project: Math.round((cpu.project * 1000) / (2 * options.overheadFlows)),
+          baseline: Math.round((cpu.baseline * 1000) / (2 * options.overheadFlows)),
+        },
+      });
+      log(`overhead round ${round}: ${JSON.stringify(overheadRounds.at(-1))}`);
+    }
+    await stopWorker(projectWorker);
+    await stopWorker(baselineWorker);
+
+    log('overhead: CPU profile of the project worker (one more round of each flow)');
+    const profileDir = join(work, 'profile');
+    mkdirSync(profileDir);
+    const profiledQueue = unique('overhead-profiled');
+    const profiled = await startWorker('project', profiledQueue, {
+      env: overheadEnv,
+      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir],
+    });
+    await pool(4, 4, () => flows.projectDevice(profiledQueue));
+    await throughput(flows.projectDevice, profiledQueue);
+    await throughput(flows.projectPhone, profiledQueue);
+    await stopWorker(profiled);
+    const profiles = profileBreakdowns(profileDir);
+    loads.afterOverhead = load1();
+
+    // -------------------------------------------------------------------------------------------
+    // 2a. Memory per cached waiting workflow: project against baseline, interleaved.
     const memoryRounds: Array<{ round: number; projectMiB: number; baselineMiB: number; ratio: number }> = [];
     for (let round = 1; round <= options.rounds; round++) {
       const perWorkflow: Record<string, number> = {};
       for (const variant of ['project', 'baseline'] as const) {
-        const taskQueue = `bench-mem-${variant}-${round}-${Date.now().toString(36)}`;
-        const worker = await startWorker(variant, taskQueue, 100_000);
+        const taskQueue = unique(`mem-${variant}-${round}`);
+        const worker = await startWorker(variant, taskQueue, { maxCached: 100_000 });
         const pid = worker.child.pid!;
+        await sleep(1000);
         const before = rssBytes(pid);
         const handles: Array<{ query(name: string): Promise<unknown> }> = [];
         await pool(options.memoryWorkflows, 32, async () => {
           if (variant === 'project') {
-            const handle = await client.workflow.start<typeof deviceApprovalWorkflow>(
-              'deviceApprovalWorkflow',
-              deviceApprovalStartOptions(approval(), taskQueue),
+            handles.push(
+              await client.workflow.start<typeof deviceApprovalWorkflow>(
+                'deviceApprovalWorkflow',
+                deviceApprovalStartOptions(approval(), taskQueue),
+              ),
             );
-            handles.push(handle);
           } else {
-            const handle = await client.workflow.start<typeof baselineWaitingWorkflow>('baselineWaitingWorkflow', {
-              workflowId: `baseline/${randomUUID()}`,
-              taskQueue,
-            });
-            handles.push(handle);
+            handles.push(
+              await plainClient.workflow.start<typeof baselineWaitingWorkflow>('baselineWaitingWorkflow', {
+                workflowId: `baseline/${randomUUID()}`,
+                taskQueue,
+              }),
+            );
           }
         });
         if (variant === 'project') {
@@ -247,14 +386,14 @@ async function main(): Promise<void> {
         await pool(handles.length, 16, async (index) => {
           await handles[index]!.query('__stack_trace');
         });
-        await sleep(5000);
+        await sleep(options.quick ? 2000 : 5000);
         const after = rssBytes(pid);
         perWorkflow[variant] = (after - before) / MIB / options.memoryWorkflows;
         log(
           `memory round ${round} ${variant}: RSS ${round1(before / MIB)} → ${round1(after / MIB)} MiB, ` +
             `${round3(perWorkflow[variant])} MiB per waiting workflow`,
         );
-        await worker.kill('SIGTERM');
+        await stopWorker(worker);
       }
       memoryRounds.push({
         round,
@@ -263,13 +402,19 @@ async function main(): Promise<void> {
         ratio: round3(perWorkflow.project! / perWorkflow.baseline!),
       });
     }
+    loads.afterMemory = load1();
 
     // -------------------------------------------------------------------------------------------
-    // 2. Waiting at scale with the configured cache.
-    const taskQueue = `bench-scale-${Date.now().toString(36)}`;
-    const maxCached = Number(process.env.KYC_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS);
-    const worker = await startWorker('project', taskQueue, maxCached);
-    const pid = worker.child.pid!;
+    // 2b. Waiting at scale with the configured cache.
+    const scaleQueue = unique('scale');
+    // Quick mode waits fewer approvals than the default cache holds: a smaller cache keeps eviction in the picture.
+    const maxCached = Number(
+      process.env.KYC_MAX_CACHED_WORKFLOWS ??
+        (options.quick ? Math.floor(options.waiting / 2) : DEFAULT_MAX_CACHED_WORKFLOWS),
+    );
+    const scaleWorker = await startWorker('project', scaleQueue, { maxCached });
+    const pid = scaleWorker.child.pid!;
+    await sleep(1000);
     const dbBytes = () =>
       [dbFile, `${dbFile}-wal`].reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0);
     const rssBefore = rssBytes(pid);
@@ -277,17 +422,22 @@ async function main(): Promise<void> {
     const requests: DeviceApprovalInput[] = Array.from({ length: options.waiting }, approval);
     log(`starting ${options.waiting} approvals (worker cache ${maxCached})`);
     const startT0 = Date.now();
+    const rssCurve: Array<[number, number]> = [[0, round1(rssBefore / MIB)]];
     await pool(options.waiting, 64, async (index) => {
       await client.workflow.start<typeof deviceApprovalWorkflow>(
         'deviceApprovalWorkflow',
-        deviceApprovalStartOptions(requests[index], taskQueue),
+        deviceApprovalStartOptions(requests[index], scaleQueue),
       );
     });
     const startSeconds = (Date.now() - startT0) / 1000;
     await waitUntil(
-      async () => (await countWaiting(taskQueue)) >= options.waiting,
+      async () => {
+        const waiting = await countWaiting(scaleQueue);
+        rssCurve.push([waiting, round1(rssBytes(pid) / MIB)]);
+        return waiting >= options.waiting;
+      },
       'every approval to wait for its token',
-      30 * 60_000,
+      60 * 60_000,
     );
     const allWaitingSeconds = (Date.now() - startT0) / 1000;
     const rssAfter = rssBytes(pid);
@@ -298,23 +448,48 @@ async function main(): Promise<void> {
     const rssIdle = rssBytes(pid);
     const dbAfter = dbBytes();
 
-    log(`tokens for ${options.tokens} of them`);
+    log(`tokens for ${options.tokens} of them: half to the first started, half to the last started`);
+    // With more waiting than the cache holds, the first started were evicted (their token's task
+    // replays their history first) and the last started are still cached: alternating between
+    // them tells the cache's share of the latency from the machine's.
+    const tokenTargets = Array.from({ length: options.tokens }, (_, i) =>
+      i % 2 === 0
+        ? { index: i / 2, group: 'first' as const }
+        : { index: options.waiting - 1 - (i - 1) / 2, group: 'last' as const },
+    );
     const latencies: number[] = [];
+    const groupLatencies = { first: [] as number[], last: [] as number[] };
     let tokenFailures = 0;
-    await pool(options.tokens, 16, async (index) => {
+    // The approver's app has its token before it submits it (not timed): token → APPROVED.
+    const tokens = new Map<string, string>();
+    await pool(tokenTargets.length, 16, async (i) => {
+      const request = requests[tokenTargets[i]!.index]!;
+      tokens.set(request.deviceKey, await tokenFor(request.deviceKey));
+    });
+    const loadBeforeTokens = load1();
+    await pool(tokenTargets.length, 16, async (i) => {
+      const { index, group } = tokenTargets[i]!;
       const request = requests[index]!;
-      const { token } = await bank.sentToken(request.deviceKey);
       const handle = client.workflow.getHandle(`device-approval/${accountKey}/${request.deviceKey}`);
       const t0 = performance.now();
       try {
-        const outcome = await handle.executeUpdate(submitTokenUpdate, { args: [{ token: token! }] });
-        if (outcome.outcome === 'accepted') latencies.push(performance.now() - t0);
-        else tokenFailures++;
+        const outcome = await handle.executeUpdate(submitTokenUpdate, {
+          args: [{ token: tokens.get(request.deviceKey)! }],
+        });
+        const elapsed = performance.now() - t0;
+        if (outcome.outcome === 'accepted') {
+          latencies.push(elapsed);
+          groupLatencies[group].push(elapsed);
+        } else tokenFailures++;
       } catch {
         tokenFailures++;
       }
     });
     latencies.sort((a, b) => a - b);
+    const groupSummary = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return { count: sorted.length, p50: round1(percentile(sorted, 50)), p99: round1(percentile(sorted, 99)) };
+    };
     const rssTokens = rssBytes(pid);
 
     log(`${options.earlyTokens} tokens typed while the bank still answers the creation call`);
@@ -325,16 +500,9 @@ async function main(): Promise<void> {
       const request = approval();
       const handle = await client.workflow.start<typeof deviceApprovalWorkflow>(
         'deviceApprovalWorkflow',
-        deviceApprovalStartOptions(request, taskQueue),
+        deviceApprovalStartOptions(request, scaleQueue),
       );
-      let token: string | null | undefined;
-      while (!token) {
-        token = await bank.sentToken(request.deviceKey).then(
-          (sent) => sent.token,
-          () => undefined,
-        );
-        if (!token) await sleep(20);
-      }
+      const token = await tokenFor(request.deviceKey);
       try {
         const outcome = await handle.executeUpdate(submitTokenUpdate, { args: [{ token }] });
         if (outcome.outcome === 'accepted') earlyAccepted++;
@@ -347,10 +515,143 @@ async function main(): Promise<void> {
         earlyRefused[type] = (earlyRefused[type] ?? 0) + 1;
       }
     });
+    await stopWorker(scaleWorker);
+    loads.afterScale = load1();
 
-    const results = {
+    // -------------------------------------------------------------------------------------------
+    // 4. Provider rate: a burst of phone checks with one and with two worker processes.
+    const rateRuns: RateRun[] = [];
+    const rateCurves: Array<Array<[number, number]>> = [];
+    for (const processes of [1, 2]) {
+      const taskQueue = unique(`rate-${processes}`);
+      const rateWorkers: WorkerProcess[] = [];
+      for (let i = 0; i < processes; i++)
+        rateWorkers.push(
+          await startWorker('project', taskQueue, { env: { PHONE_RATE_PER_SECOND: String(GATEWAY_RATE) } }),
+        );
+      await gateway.reset();
+      log(`rate: ${options.rateChecks} phone checks at once, ${processes} worker process(es)`);
+      const t0 = Date.now();
+      const handles = await Promise.all(
+        Array.from({ length: options.rateChecks }, () =>
+          client.workflow.start<typeof phoneCheckWorkflow>(PHONE_CHECK_WORKFLOW_TYPE, {
+            workflowId: phoneCheckWorkflowId(randomUUID()),
+            taskQueue,
+            args: [PHONE_FACTORS],
+          }),
+        ),
+      );
+      let completed = 0;
+      let unanswered = 0;
+      await Promise.all(
+        handles.map(async (handle) => {
+          const result = await handle.result().catch(() => undefined);
+          if (result?.outcome === 'VERIFIED') completed++;
+          unanswered += result?.unansweredCalls ?? 0;
+        }),
+      );
+      const seconds = (Date.now() - t0) / 1000;
+      const times = await gatewayCallTimes(gateway);
+      const first = Math.min(...times);
+      rateCurves.push(
+        times
+          .map((t) => t - first)
+          .sort((a, b) => a - b)
+          .map((t, index, sorted) => [t / 1000, index + 1 - sorted.findIndex((s) => s > t - 1000)] as [number, number]),
+      );
+      rateRuns.push({
+        processes,
+        checks: options.rateChecks,
+        completed,
+        lost: options.rateChecks - completed,
+        gatewayCalls: times.length,
+        unansweredCalls: unanswered,
+        peakPerSlidingSecond: peakInSlidingWindow(times, 1000),
+        meanPerSecond: round1(meanRatePerSecond(times)),
+        firstCallAfterSeconds: round1((first - t0) / 1000),
+        allDoneSeconds: round1(seconds),
+        load: load1(),
+      });
+      log(`rate: ${JSON.stringify(rateRuns.at(-1))}`);
+      for (const worker of rateWorkers) await stopWorker(worker);
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // 3. History of long polling and 5. callback latency, on one worker that receives callbacks.
+    const identityQueue = unique('identity');
+    const identityWorker = await startWorker('project', identityQueue, { callbackPort });
+    const historyRuns: HistoryRun[] = [];
+    for (const polls of options.polls) {
+      const { flowId } = await esign.createFlow();
+      await esign.progress(flowId, { flowStatus: 'ING', callback: false });
+      const t0 = Date.now();
+      await client.workflow.start<typeof identityFlowWorkflow>('identityFlowWorkflow', {
+        ...identityFlowStartOptions(flowId, identityQueue),
+        args: [{ flowId, polling: { initialIntervalMs: 1, backoffCoefficient: 1, maxIntervalMs: 1 } }],
+      });
+      await waitUntil(async () => (await esign.outlineReads(flowId)) >= polls, `${polls} polls`, 30 * 60_000);
+      await esign.progress(flowId, { flowStatus: 'SUCCESS', callback: false });
+      const handle = client.workflow.getHandle<typeof identityFlowWorkflow>(identityFlowWorkflowId(flowId));
+      await handle.result();
+      let runs = 0;
+      let events = 0;
+      let lastRunEvents = 0;
+      for await (const execution of client.workflow.list({
+        query: `WorkflowId = '${identityFlowWorkflowId(flowId)}'`,
+      })) {
+        runs++;
+        const count =
+          (await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory()).events?.length ?? 0;
+        events += count;
+        if (execution.status.name === 'COMPLETED') lastRunEvents = count;
+      }
+      historyRuns.push({
+        polls: await esign.outlineReads(flowId),
+        events,
+        runs,
+        lastRunEvents,
+        seconds: round1((Date.now() - t0) / 1000),
+      });
+      log(`history: ${JSON.stringify(historyRuns.at(-1))}`);
+    }
+    const defaults = TRACKING_LIMITS.polling;
+    const requestsPerMinute = {
+      atFirstInterval: round1(60_000 / defaults.initialIntervalMs.default),
+      atMaxInterval: round1(60_000 / defaults.maxIntervalMs.default),
+    };
+
+    log(`callback latency over ${options.callbackFlows} flows (10-minute poll interval)`);
+    const callbackLatencies: number[] = [];
+    await pool(options.callbackFlows, 5, async () => {
+      const { flowId } = await esign.createFlow();
+      await esign.progress(flowId, { flowStatus: 'ING', callback: false });
+      const handle = await client.workflow.start<typeof identityFlowWorkflow>('identityFlowWorkflow', {
+        ...identityFlowStartOptions(flowId, identityQueue),
+        args: [{ flowId, polling: { initialIntervalMs: 600_000, maxIntervalMs: 600_000 } }],
+      });
+      await waitUntil(async () => (await esign.outlineReads(flowId)) >= 1, 'the first poll', 120_000);
+      await sleep(200);
+      await esign.progress(flowId, { flowStatus: 'SUCCESS', callback: false });
+      const calledBack = Date.now();
+      const [delivery] = await esign.sendCallbacks(flowId);
+      if (delivery?.status !== 200) throw new Error(`callback answered ${delivery?.status}`);
+      await handle.result();
+      const closeTime = (await handle.describe()).closeTime;
+      callbackLatencies.push(closeTime!.getTime() - calledBack);
+    });
+    callbackLatencies.sort((a, b) => a - b);
+    await stopWorker(identityWorker);
+    loads.end = load1();
+
+    // -------------------------------------------------------------------------------------------
+    const pick = <T>(values: T[], key: (value: T) => number) => ({
+      min: round3(Math.min(...values.map(key))),
+      median: round3(median(values.map(key))),
+    });
+    const results: Results = {
       startedAt: startedAt.toISOString(),
       mode: options.quick ? 'quick' : 'full',
+      durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
       machine: {
         cores: cpus().length,
         cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -360,19 +661,21 @@ async function main(): Promise<void> {
         temporalCli: cliVersion,
         note: 'shared machine: other processes were running; compare ratios rather than absolute values',
       },
+      loadAverage: loads,
+      overhead: {
+        flowsPerSideAndRound: options.overheadFlows,
+        concurrency: options.concurrency,
+        rounds: overheadRounds,
+        deviceRatio: pick(overheadRounds, (r) => r.device.ratio),
+        phoneRatio: pick(overheadRounds, (r) => r.phone.ratio),
+        profile: profiles.map((p) => ({ ...p, buckets: p.buckets.slice(0, 10) })).slice(0, 3),
+      },
       memoryPerWaitingWorkflow: {
         workflowsPerSide: options.memoryWorkflows,
-        cache: 'unbounded (every workflow stays cached)',
         rounds: memoryRounds,
-        projectMiB: {
-          min: Math.min(...memoryRounds.map((r) => r.projectMiB)),
-          median: median(memoryRounds.map((r) => r.projectMiB)),
-        },
-        baselineMiB: {
-          min: Math.min(...memoryRounds.map((r) => r.baselineMiB)),
-          median: median(memoryRounds.map((r) => r.baselineMiB)),
-        },
-        ratio: { min: Math.min(...memoryRounds.map((r) => r.ratio)), median: median(memoryRounds.map((r) => r.ratio)) },
+        projectMiB: pick(memoryRounds, (r) => r.projectMiB),
+        baselineMiB: pick(memoryRounds, (r) => r.baselineMiB),
+        ratio: pick(memoryRounds, (r) => r.ratio),
       },
       waitingAtScale: {
         waiting: options.waiting,
@@ -385,6 +688,7 @@ async function main(): Promise<void> {
           afterIdle: round1(rssIdle / MIB),
           afterTokens: round1(rssTokens / MIB),
         },
+        rssCurve,
         idleWindowSeconds: options.idleSeconds,
         idleCpuSeconds: round3(idleCpu),
         databaseBytesPerOpenApproval: Math.round((dbAfter - dbBefore) / options.waiting),
@@ -392,6 +696,9 @@ async function main(): Promise<void> {
           submitted: options.tokens,
           accepted: latencies.length,
           failed: tokenFailures,
+          loadAverage: loadBeforeTokens,
+          firstStarted: groupSummary(groupLatencies.first),
+          lastStarted: groupSummary(groupLatencies.last),
           latencyMs: {
             p50: round1(percentile(latencies, 50)),
             p95: round1(percentile(latencies, 95)),
@@ -401,27 +708,80 @@ async function main(): Promise<void> {
         },
         earlyTokens: { submitted: options.earlyTokens, accepted: earlyAccepted, refused: earlyRefused },
       },
+      providerRate: { limitPerSecond: GATEWAY_RATE, runs: rateRuns },
+      history: { runs: historyRuns, requestsPerMinuteAtDefaults: requestsPerMinute },
+      callbackLatency: {
+        flows: options.callbackFlows,
+        pollIntervalMs: 600_000,
+        latencyMs: {
+          p50: round1(percentile(callbackLatencies, 50)),
+          p99: round1(percentile(callbackLatencies, 99)),
+          max: round1(callbackLatencies.at(-1) ?? NaN),
+        },
+      },
     };
-    writeResults(results);
-    log('done: benchmarks/results/latest.json, latest.md, docs/performance.md');
+    writeResults(results, rateCurves);
+    log('done: benchmarks/results/latest.json, latest.md, the charts, docs/performance.md');
   } finally {
-    for (const worker of workers) await worker.kill('SIGTERM').catch(() => undefined);
+    for (const worker of [...workers]) await worker.kill('SIGTERM').catch(() => undefined);
     await simulators.close();
     await server.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-type Results = {
+interface OverheadRound {
+  round: number;
+  load: number;
+  device: { project: number; baseline: number; ratio: number };
+  phone: { project: number; baseline: number; ratio: number };
+  workerCpuMsPerFlow: { project: number; baseline: number };
+}
+
+interface RateRun {
+  processes: number;
+  checks: number;
+  completed: number;
+  lost: number;
+  gatewayCalls: number;
+  unansweredCalls: number;
+  peakPerSlidingSecond: number;
+  meanPerSecond: number;
+  firstCallAfterSeconds: number;
+  allDoneSeconds: number;
+  load: number;
+}
+
+interface HistoryRun {
+  polls: number;
+  events: number;
+  runs: number;
+  lastRunEvents: number;
+  seconds: number;
+}
+
+type MinMedian = { min: number; median: number };
+
+interface Results {
   startedAt: string;
   mode: string;
+  durationSeconds: number;
   machine: Record<string, string | number>;
+  loadAverage: Record<string, number>;
+  overhead: {
+    flowsPerSideAndRound: number;
+    concurrency: number;
+    rounds: OverheadRound[];
+    deviceRatio: MinMedian;
+    phoneRatio: MinMedian;
+    profile: ProfileBreakdown[];
+  };
   memoryPerWaitingWorkflow: {
     workflowsPerSide: number;
     rounds: Array<{ round: number; projectMiB: number; baselineMiB: number; ratio: number }>;
-    projectMiB: { min: number; median: number };
-    baselineMiB: { min: number; median: number };
-    ratio: { min: number; median: number };
+    projectMiB: MinMedian;
+    baselineMiB: MinMedian;
+    ratio: MinMedian;
   };
   waitingAtScale: {
     waiting: number;
@@ -429,33 +789,80 @@ type Results = {
     startsPerSecond: number;
     allWaitingAfterSeconds: number;
     workerRssMiB: { before: number; allWaiting: number; afterIdle: number; afterTokens: number };
+    rssCurve: Array<[number, number]>;
     idleWindowSeconds: number;
     idleCpuSeconds: number;
     databaseBytesPerOpenApproval: number;
-    tokens: { submitted: number; accepted: number; failed: number; latencyMs: Record<string, number> };
+    tokens: {
+      submitted: number;
+      accepted: number;
+      failed: number;
+      loadAverage: number;
+      firstStarted: { count: number; p50: number; p99: number };
+      lastStarted: { count: number; p50: number; p99: number };
+      latencyMs: Record<string, number>;
+    };
     earlyTokens: { submitted: number; accepted: number; refused: Record<string, number> };
   };
-};
+  providerRate: { limitPerSecond: number; runs: RateRun[] };
+  history: { runs: HistoryRun[]; requestsPerMinuteAtDefaults: { atFirstInterval: number; atMaxInterval: number } };
+  callbackLatency: { flows: number; pollIntervalMs: number; latencyMs: Record<string, number> };
+}
+
+const mm = (value: MinMedian) => `${value.min} / ${value.median}`;
 
 function markdown(results: Results): string {
   const m = results.machine;
+  const o = results.overhead;
   const mem = results.memoryPerWaitingWorkflow;
   const s = results.waitingAtScale;
   const refused = Object.entries(s.earlyTokens.refused)
     .map(([type, count]) => `${count} ${type}`)
     .join(', ');
+  const mainProfile = o.profile[0];
   return [
-    `Run ${results.startedAt} (${results.mode}): ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ` +
-      `Temporal server ${m.temporalServer} (${m.temporalCli}). ${m.note}.`,
+    `Run ${results.startedAt} (${results.mode}, ${results.durationSeconds} s): ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ` +
+      `Temporal server ${m.temporalServer} (${m.temporalCli}). ${m.note}. Load average (1 min) at start, after each part, at the end: ` +
+      `${Object.entries(results.loadAverage)
+        .map(([at, value]) => `${value} (${at})`)
+        .join(', ')}.`,
     '',
-    `**Memory per cached waiting workflow** (${mem.workflowsPerSide} per side and round, unbounded cache, sides interleaved):`,
+    `**1. Overhead** (completed flows per second, ${o.flowsPerSideAndRound} per side and round, ${o.concurrency} at once, sides interleaved; goal: ratio ≥ 0.8):`,
+    '',
+    '| round | load | device approval: project / baseline | ratio | phone check: project / baseline | ratio | worker CPU ms per flow: project / baseline |',
+    '| ----- | ---: | ----------------------------------: | ----: | ------------------------------: | ----: | ----------------------------------------: |',
+    ...o.rounds.map(
+      (r) =>
+        `| ${r.round} | ${r.load} | ${r.device.project} / ${r.device.baseline} | ${r.device.ratio} | ${r.phone.project} / ${r.phone.baseline} | ${r.phone.ratio} | ${r.workerCpuMsPerFlow.project} / ${r.workerCpuMsPerFlow.baseline} |`,
+    ),
+    `| min / median | | | ${mm(o.deviceRatio)} | | ${mm(o.phoneRatio)} | |`,
+    '',
+    ...(mainProfile
+      ? [
+          `Where the project worker's busiest thread spends its time (CPU profile, self time, ${mainProfile.busyMs} ms busy):`,
+          '',
+          '| code | ms | % of busy |',
+          '| ---- | -: | --------: |',
+          ...mainProfile.buckets.map((b) => `| ${b.name} | ${b.ms} | ${b.percentOfBusy} |`),
+          '',
+          ...o.profile.slice(1).map(
+            (p) =>
+              `Other thread (${p.busyMs} ms busy): ${p.buckets
+                .slice(0, 4)
+                .map((b) => `${b.name} ${b.percentOfBusy} %`)
+                .join(', ')}.`,
+          ),
+          '',
+        ]
+      : []),
+    `**2. Memory per cached waiting workflow** (${mem.workflowsPerSide} per side and round, unbounded cache, sides interleaved):`,
     '',
     '| round | device approval (MiB) | bare waiting workflow (MiB) | ratio |',
     '| ----- | --------------------: | --------------------------: | ----: |',
     ...mem.rounds.map((r) => `| ${r.round} | ${r.projectMiB} | ${r.baselineMiB} | ${r.ratio} |`),
-    `| min / median | ${mem.projectMiB.min} / ${mem.projectMiB.median} | ${mem.baselineMiB.min} / ${mem.baselineMiB.median} | ${mem.ratio.min} / ${mem.ratio.median} |`,
+    `| min / median | ${mm(mem.projectMiB)} | ${mm(mem.baselineMiB)} | ${mm(mem.ratio)} |`,
     '',
-    `**Waiting at scale** (${s.waiting} device approvals on one worker, \`KYC_MAX_CACHED_WORKFLOWS=${s.maxCachedWorkflows}\`):`,
+    `**2. Waiting at scale** (${s.waiting} device approvals on one worker, \`KYC_MAX_CACHED_WORKFLOWS=${s.maxCachedWorkflows}\`):`,
     '',
     '| measure | value | goal |',
     '| ------- | ----: | ---- |',
@@ -464,17 +871,86 @@ function markdown(results: Results): string {
     `| worker RSS before / all waiting / after ${s.idleWindowSeconds} s idle / after tokens | ${s.workerRssMiB.before} / ${s.workerRssMiB.allWaiting} / ${s.workerRssMiB.afterIdle} / ${s.workerRssMiB.afterTokens} MiB | < 500 MiB, independent of the number waiting |`,
     `| worker CPU during ${s.idleWindowSeconds} s idle | ${s.idleCpuSeconds} s | ≈ 0 |`,
     `| database bytes per open approval | ${s.databaseBytesPerOpenApproval} | — |`,
-    `| token → APPROVED p50 / p95 / p99 / max (${s.tokens.accepted} of ${s.tokens.submitted} accepted, ${s.tokens.failed} failed) | ${s.tokens.latencyMs.p50} / ${s.tokens.latencyMs.p95} / ${s.tokens.latencyMs.p99} / ${s.tokens.latencyMs.max} ms | p99 < 1000 ms |`,
+    `| token → APPROVED p50 / p95 / p99 / max (${s.tokens.accepted} of ${s.tokens.submitted} accepted, ${s.tokens.failed} failed; load ${s.tokens.loadAverage}) | ${s.tokens.latencyMs.p50} / ${s.tokens.latencyMs.p95} / ${s.tokens.latencyMs.p99} / ${s.tokens.latencyMs.max} ms | p99 < 1000 ms |`,
+    `| token → APPROVED p50 / p99 for the first started (evicted when more wait than the cache holds) / the last started (cached) | ${s.tokens.firstStarted.p50} / ${s.tokens.firstStarted.p99} ms / ${s.tokens.lastStarted.p50} / ${s.tokens.lastStarted.p99} ms | — |`,
     `| tokens typed while the bank still answered the creation call | ${s.earlyTokens.accepted} of ${s.earlyTokens.submitted} accepted${refused ? `, refused: ${refused}` : ''} | none refused |`,
+    '',
+    '![Worker RSS against approvals waiting](../benchmarks/results/rss-vs-waiting.png)',
+    '',
+    `*Worker RSS (MiB, vertical) against approvals waiting (horizontal), cache ${s.maxCachedWorkflows}; dashed: the 500 MiB goal.*`,
+    '',
+    `**3. History of long polling** (a flow that stays ING, polled every 1 ms; goal: flat, continue-as-new bounded):`,
+    '',
+    '| polls | history events (all runs) | runs | events of the last run | seconds |',
+    '| ----: | ------------------------: | ---: | ---------------------: | ------: |',
+    ...results.history.runs.map((r) => `| ${r.polls} | ${r.events} | ${r.runs} | ${r.lastRunEvents} | ${r.seconds} |`),
+    '',
+    `Provider requests per minute per flow at the default polling policy: ${results.history.requestsPerMinuteAtDefaults.atFirstInterval} at first, backing off to ${results.history.requestsPerMinuteAtDefaults.atMaxInterval}.`,
+    '',
+    `**4. Provider rate** (\`PHONE_RATE_PER_SECOND=${results.providerRate.limitPerSecond}\`, all checks started at once; goal: peak ≤ ${results.providerRate.limitPerSecond} in every sliding second, mean ≥ 18, none lost):`,
+    '',
+    '| worker processes | checks | completed | lost | gateway calls | peak in a sliding second | mean per second | first call after | all done after | load |',
+    '| ---------------: | -----: | --------: | ---: | ------------: | -----------------------: | --------------: | ---------------: | -------------: | ---: |',
+    ...results.providerRate.runs.map(
+      (r) =>
+        `| ${r.processes} | ${r.checks} | ${r.completed} | ${r.lost} | ${r.gatewayCalls} | ${r.peakPerSlidingSecond} | ${r.meanPerSecond} | ${r.firstCallAfterSeconds} s | ${r.allDoneSeconds} s | ${r.load} |`,
+    ),
+    '',
+    '![Gateway calls in the trailing second](../benchmarks/results/gateway-rate.png)',
+    '',
+    `*Gateway calls in the trailing second (vertical) against seconds since the first call (horizontal): blue one worker process, green two; dashed: the limit.*`,
+    '',
+    `**5. Callback latency** (callback received → tracker completed, ${results.callbackLatency.flows} flows, poll interval 10 minutes): p50 ${results.callbackLatency.latencyMs.p50} ms, p99 ${results.callbackLatency.latencyMs.p99} ms, max ${results.callbackLatency.latencyMs.max} ms (goal: p99 < 1000 ms).`,
     '',
   ].join('\n');
 }
 
-function writeResults(results: Results): void {
+function niceTicks(max: number, count = 5): number[] {
+  const raw = max / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((f) => f * magnitude).find((s) => s >= raw)!;
+  return Array.from({ length: Math.floor(max / step) + 1 }, (_, i) => i * step);
+}
+
+function writeCharts(dir: string, results: Results, rateCurves: Array<Array<[number, number]>>): void {
+  const curve = results.waitingAtScale.rssCurve;
+  const maxWaiting = Math.max(1, ...curve.map(([x]) => x));
+  const maxRss = Math.max(550, ...curve.map(([, y]) => y)) * 1.1;
+  writeFileSync(
+    join(dir, 'rss-vs-waiting.png'),
+    renderLineChart({
+      width: 560,
+      height: 260,
+      x: { min: 0, max: maxWaiting, ticks: niceTicks(maxWaiting) },
+      y: { min: 0, max: maxRss, ticks: niceTicks(maxRss) },
+      series: [{ points: curve, color: [30, 100, 200] }],
+      rules: [{ y: 500, color: [200, 40, 40] }],
+    }),
+  );
+  const maxT = Math.max(1, ...rateCurves.flat().map(([x]) => x));
+  const limit = results.providerRate.limitPerSecond;
+  writeFileSync(
+    join(dir, 'gateway-rate.png'),
+    renderLineChart({
+      width: 560,
+      height: 260,
+      x: { min: 0, max: maxT, ticks: niceTicks(maxT) },
+      y: { min: 0, max: limit * 1.5, ticks: niceTicks(limit * 1.5) },
+      series: rateCurves.map((points, index) => ({
+        points,
+        color: index === 0 ? ([30, 100, 200] as const) : ([40, 160, 80] as const),
+      })),
+      rules: [{ y: limit, color: [200, 40, 40] }],
+    }),
+  );
+}
+
+function writeResults(results: Results, rateCurves: Array<Array<[number, number]>>): void {
   const dir = join(PROJECT_ROOT, 'benchmarks', 'results');
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeCharts(dir, results, rateCurves);
   const table = markdown(results);
-  writeFileSync(join(dir, 'latest.md'), table);
+  writeFileSync(join(dir, 'latest.md'), table.replaceAll('../benchmarks/results/', './'));
   const docPath = join(PROJECT_ROOT, 'docs', 'performance.md');
   const begin = '<!-- bench:results:begin -->';
   const end = '<!-- bench:results:end -->';

@@ -22,6 +22,8 @@ export interface WorkerProcess {
 const ENTRY_POINTS = {
   worker: { file: join('worker', 'main.ts'), readyLine: WORKER_READY_LINE },
   'callback-receiver': { file: join('worker', 'callback-main.ts'), readyLine: CALLBACK_RECEIVER_READY_LINE },
+  /** The benchmark's baseline worker (benchmarks/baseline-worker.ts), which prints the worker's ready line. */
+  'bench-baseline': { file: join('benchmarks', 'baseline-worker.ts'), readyLine: WORKER_READY_LINE },
 } as const;
 
 export async function startWorkerProcess(options: {
@@ -30,9 +32,11 @@ export async function startWorkerProcess(options: {
   readyTimeoutMs?: number;
   /** Which entry point (default `worker`). */
   entry?: keyof typeof ENTRY_POINTS;
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
 }): Promise<WorkerProcess> {
   const entry = ENTRY_POINTS[options.entry ?? 'worker'];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry.file)], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', join(PROJECT_ROOT, entry.file)], {
     cwd: PROJECT_ROOT,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
