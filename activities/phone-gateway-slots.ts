@@ -97,8 +97,8 @@ export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotW
           category: ApplicationFailureCategory.BENIGN,
         });
       }
-      const wait = slotMs - Date.now();
-      if (wait > 0) await context.sleep(wait);
+      // Timers may fire a millisecond early: never leave before the slot.
+      while (Date.now() < slotMs) await context.sleep(Math.max(1, slotMs - Date.now()));
       if (Date.now() - slotMs <= options.jitterMs) return { slotMs, slotsGivenUp };
       // Woke up too late (a busy event loop): leaving now could crowd the next slots' window.
     }

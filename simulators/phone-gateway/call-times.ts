@@ -4,7 +4,7 @@
  */
 import type { SimulatorControl } from '../framework/control-client';
 
-/** Arrival times (epoch ms, sub-millisecond) of verification calls since the last reset, in order. */
+/** Arrival times (epoch ms, system clock) of verification calls since the last reset, in order. */
 export async function gatewayCallTimes(control: SimulatorControl): Promise<number[]> {
   const { times } = (await control.request('GET', '/call-times')) as { times: number[] };
   return times;

@@ -7,7 +7,7 @@
  *   PUT /__control/token  { token }  the gateway now accepts only this token (a rotated token);
  *                                   `POST /__control/reset` restores the original one.
  *   GET /__control/call-times       { times }: when each verification call arrived (epoch ms,
- *                                   sub-millisecond), since the last reset; see call-times.ts.
+ *                                   the system clock), since the last reset; see call-times.ts.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -51,8 +51,7 @@ export function registerPhoneGateway(app: FastifyInstance, originalToken: string
   });
   // On arrival, before the body is read: what a rate limit at the gateway would count.
   app.addHook('onRequest', (request, _reply, done) => {
-    if (request.method === 'POST' && request.routeOptions.url === PHONE_VERIFICATION_PATH)
-      callTimes.push(performance.timeOrigin + performance.now());
+    if (request.method === 'POST' && request.routeOptions.url === PHONE_VERIFICATION_PATH) callTimes.push(Date.now());
     done();
   });
   app.get(`${CONTROL_PREFIX}/call-times`, () => ({ times: callTimes }));
