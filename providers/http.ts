@@ -9,9 +9,14 @@
  * - `Retry-After` parsed per RFC 9110 §10.2.3 and capped by `maxRetryAfterMs`;
  * - a short excerpt of a body for operators, with personal data masked.
  *
+ * - every call counted and timed once, here (`kyc_provider_calls_total`,
+ *   `kyc_provider_call_duration`; docs/observability.md), by provider, operation and outcome.
+ *
  * Providers keep their own error tables: this module reports what happened on the wire
  * (`ProviderHttpError`, `ProviderAnswer`) and each client classifies it.
  */
+import { recordProviderCall } from '../common/metrics';
+import type { ProviderCallOutcome, ProviderLabel } from '../contracts/metrics';
 
 /** Limits of one provider call; from PROVIDER_TIMEOUT_MS, PROVIDER_MAX_BODY_BYTES, PROVIDER_MAX_RETRY_AFTER_MS. */
 export interface ProviderHttpLimits {
@@ -41,6 +46,10 @@ export function providerLimits(config: {
 }
 
 export interface ProviderRequest {
+  /** Which provider, for the metrics' `provider` label. */
+  provider: ProviderLabel;
+  /** The call's route template or name, for the `operation` label: never a real path (it holds ids). */
+  operation: string;
   /** Absolute URL; its origin comes from `urlVariable`. */
   url: string;
   /** The configuration variable holding the base URL, named in redirect errors (e.g. `BANK_BASE_URL`). */
@@ -89,6 +98,34 @@ export class ProviderHttpError extends Error {
  * redirect, and with the caller's own abort reason when `request.signal` fired.
  */
 export async function providerFetch(request: ProviderRequest, now: () => number = Date.now): Promise<ProviderAnswer> {
+  const startedAt = performance.now();
+  let outcome: ProviderCallOutcome = 'error';
+  let statusCode: number | undefined;
+  try {
+    const answer = await fetchOnce(request, now);
+    outcome = 'answered';
+    statusCode = answer.status;
+    return answer;
+  } catch (error) {
+    if (error instanceof ProviderHttpError) {
+      outcome = error.failure;
+      statusCode = error.details.httpStatus;
+    } else if (request.signal?.aborted) {
+      outcome = 'cancelled';
+    }
+    throw error;
+  } finally {
+    recordProviderCall({
+      provider: request.provider,
+      operation: request.operation,
+      outcome,
+      statusCode,
+      durationMs: performance.now() - startedAt,
+    });
+  }
+}
+
+async function fetchOnce(request: ProviderRequest, now: () => number): Promise<ProviderAnswer> {
   const { limits } = request;
   const timeout = AbortSignal.timeout(limits.timeoutMs);
   const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;

@@ -9,7 +9,9 @@ import Fastify from 'fastify';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
+import type { MetricMeter } from '@temporalio/common';
 import type { CallbackReceiverConfig } from '../common/config';
+import { callbackCounter } from '../common/metrics';
 import {
   callbackReceivedSignal,
   flowIdSchema,
@@ -61,9 +63,17 @@ class RecentDeliveries {
 export async function startCallbackReceiver(options: {
   config: CallbackReceiverConfig;
   client: Client;
+  /** Counts callbacks by result (`kyc_callbacks_total`); none are counted without it. */
+  metricMeter?: MetricMeter;
 }): Promise<CallbackReceiver> {
   const { config, client } = options;
   const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes });
+  const count = callbackCounter(options.metricMeter);
+  // fastify refuses an oversized body itself (413) before the handler runs.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode === 413 && request.url.startsWith(ESIGN_CALLBACK_PATH)) count('refused_too_large');
+    done();
+  });
   const recent = new RecentDeliveries();
   const inFlight = new Set<Promise<void>>();
 
@@ -103,23 +113,29 @@ export async function startCallbackReceiver(options: {
         ...(config.timestampHeader ? { timestamp: config.timestampHeader } : {}),
       },
     });
-    if (!verification.ok)
+    if (!verification.ok) {
+      count('refused_signature');
       return reply.code(401).send({ code: 401, message: `callback refused: ${verification.reason}` });
+    }
 
     let json: unknown;
     try {
       json = JSON.parse(rawBody.toString('utf8'));
     } catch {
+      count('refused_not_json');
       return reply.code(400).send({ code: 400, message: 'body is not JSON' });
     }
     const body = callbackBodySchema.safeParse(json);
     if (!body.success) {
       const fields = [...new Set(body.error.issues.map((issue) => issue.path.join('.') || '(body)'))];
+      count('refused_invalid');
       return reply.code(400).send({ code: 400, message: `invalid callback: ${fields.join(', ')}` });
     }
 
-    if (recent.check(verification.signature, Date.now()))
+    if (recent.check(verification.signature, Date.now())) {
+      count('duplicate');
       return reply.code(200).send({ code: 0, message: 'duplicate' });
+    }
 
     forward(body.data.flowId, {
       action: body.data.action,
@@ -127,6 +143,7 @@ export async function startCallbackReceiver(options: {
       success: body.data.success,
       receivedAt: Date.now(),
     });
+    count('accepted');
     return reply.code(200).send({ code: 0, message: 'ok' });
   });
 

@@ -1,18 +1,23 @@
 /**
  * The worker process: validated configuration in, Temporal workers and (unless
  * CALLBACK_RECEIVER=off, when it runs as its own service) the e-signature callback receiver out.
- * SIGINT/SIGTERM drain the workers (the SDK's Runtime handles the signals), then the receiver and
- * connections close.
+ * SIGINT/SIGTERM drain the workers (the SDK's Runtime handles the signals; running activities get
+ * KYC_SHUTDOWN_GRACE_TIME to finish), then the receiver and connections close.
+ * Optional: Prometheus metrics (KYC_METRICS_ADDRESS), health endpoints (KYC_HEALTH_ADDRESS) and
+ * JSON logs (KYC_LOG_FORMAT=json), see docs/observability.md.
  */
 import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../common/config';
+import { createLogger } from '../common/logging';
+import { formatListenAddress, loadObservabilityConfig } from '../common/observability-config';
 import { createDataConverter } from '../common/data-converter';
 import { NamespaceSetupError, checkNamespaceSetup } from '../common/namespace-setup';
 import { TemporalUnreachableError, connectTemporal } from '../common/temporal-connection';
 import { prebuiltWorkflowBundlePath } from './bundle';
 import { startCallbackReceiver, type CallbackReceiver } from './callback-receiver';
+import { startHealthServer } from './health';
 import { perHostNotifyUrlWarning } from './notify-url';
 import { createWorkers } from './workers';
 
@@ -20,6 +25,7 @@ import { WORKER_READY_LINE } from './ready';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const observability = loadObservabilityConfig();
   // Checked before connecting: a missing bundle would otherwise surface as a raw ENOENT stack.
   const workflowBundlePath = process.env.KYC_WORKFLOW_BUNDLE || prebuiltWorkflowBundlePath();
   if (workflowBundlePath && !existsSync(workflowBundlePath)) {
@@ -27,19 +33,37 @@ async function main(): Promise<void> {
       `KYC_WORKFLOW_BUNDLE: ${workflowBundlePath} does not exist (npm run build writes lib/workflow-bundle.js)`,
     ]);
   }
-  Runtime.install({
-    logger: new DefaultLogger(config.logLevel),
-    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  const runtime = Runtime.install({
+    logger: createLogger(config.logLevel, observability.logFormat),
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(observability.metrics
+        ? { metrics: { prometheus: { bindAddress: formatListenAddress(observability.metrics) } } }
+        : {}),
+    },
   });
+  // In JSON mode the process's own lines are log entries too, so every stdout line parses.
+  const json = observability.logFormat === 'json';
+  const say = (message: string): void => {
+    if (json) runtime.logger.info(message);
+    else console.log(message);
+  };
+  const warn = (message: string): void => {
+    if (json) runtime.logger.warn(message);
+    else console.warn(message);
+  };
+  // Up before connecting: /readyz answers 503 until the workers poll, and again from SIGTERM on.
+  const health = observability.health ? await startHealthServer(observability.health) : undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => health?.shuttingDown());
 
   // loadConfig refuses to start without payload keys; plain payloads only with KYC_PAYLOAD_ENCRYPTION=off.
   if (!config.payloadEncryption) {
-    console.warn('warning: KYC_PAYLOAD_ENCRYPTION=off: payloads (personal data) are stored unencrypted (tests only)');
+    warn('warning: KYC_PAYLOAD_ENCRYPTION=off: payloads (personal data) are stored unencrypted (tests only)');
   }
   const dataConverter = createDataConverter(config.payloadEncryption);
 
   const notifyUrlWarning = perHostNotifyUrlWarning(config.esign.notifyUrl);
-  if (notifyUrlWarning) console.warn(`warning: ${notifyUrlWarning}`);
+  if (notifyUrlWarning) warn(`warning: ${notifyUrlWarning}`);
 
   // Address plus the profile's / TEMPORAL_TLS_* / TEMPORAL_API_KEY security (common/temporal-connection.ts).
   const connection = await connectTemporal(config.temporal, (options) => NativeConnection.connect(options));
@@ -59,18 +83,24 @@ async function main(): Promise<void> {
     dataConverter,
     // Compiled (lib/), the worker loads the bundle `npm run build` wrote; from source it bundles at start.
     workflowBundlePath,
+    overrides: { shutdownGraceTime: observability.shutdownGraceTimeMs },
   });
   // CALLBACK_RECEIVER=off: the receiver runs as its own service (worker/callback-main.ts).
   const receiver: CallbackReceiver | undefined = config.callbacks.runInWorker
-    ? await startCallbackReceiver({ config: config.callbacks, client })
+    ? await startCallbackReceiver({ config: config.callbacks, client, metricMeter: runtime.metricMeter })
     : undefined;
-  console.log(
+  const running = Promise.all(workers.map((worker) => worker.run()));
+  health?.watch(workers);
+  say(
     `${WORKER_READY_LINE}: task queue ${config.temporal.taskQueue} on ${config.temporal.address}, ` +
-      (receiver ? `callbacks on ${receiver.url}` : 'no callback receiver in this process (CALLBACK_RECEIVER=off)'),
+      (receiver ? `callbacks on ${receiver.url}` : 'no callback receiver in this process (CALLBACK_RECEIVER=off)') +
+      (observability.metrics ? `, metrics on http://${formatListenAddress(observability.metrics)}/metrics` : '') +
+      (health ? `, health on ${health.url}/healthz and ${health.url}/readyz` : ''),
   );
   try {
-    await Promise.all(workers.map((worker) => worker.run()));
+    await running;
   } finally {
+    await health?.close();
     await receiver?.close();
     await clientConnection.close();
     await connection.close();

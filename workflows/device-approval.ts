@@ -57,6 +57,7 @@ import {
 import type { DeviceApprovalInput } from '../contracts/device-approval';
 import { checkInputOrFail } from '../contracts/validation';
 import { firstStartedAtAttribute } from '../contracts/first-started-at';
+import { countFlowEnd, countTokenAttempt } from './flow-metrics';
 
 /**
  * Patch id of the clean-up on workflow cancellation. Runs recorded before it ended as a bare
@@ -114,6 +115,13 @@ function createSerializer(): <T>(step: () => Promise<T>) => Promise<T> {
 }
 
 export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promise<DeviceApprovalState> {
+  return countFlowEnd(
+    () => runDeviceApproval(input),
+    (state) => state.status,
+  );
+}
+
+async function runDeviceApproval(input: DeviceApprovalInput): Promise<DeviceApprovalState> {
   const request = checkInputOrFail(deviceApprovalInputCheck, input, DEVICE_APPROVAL_INPUT_LABEL);
   const { policy } = request;
   const device = { accountKey: request.accountKey, deviceKey: request.deviceKey };
@@ -268,48 +276,50 @@ export async function deviceApprovalWorkflow(input: DeviceApprovalInput): Promis
   setHandler(
     submitTokenUpdate,
     (args) =>
-      serialized(async (): Promise<SubmitTokenResult> => {
-        // Checked again: the state may have moved while this update waited for its turn.
-        requireWaitingForToken();
-        const { token } = checkInputOrFail(submitTokenArgsCheck, args, 'submitToken');
-        lastTokenTypedMs = Date.now();
-        moveTo('VALIDATING');
-        let outcome;
-        try {
-          outcome = await bank.bankValidateToken({ ...device, token });
-        } catch (error) {
-          if (isCancellation(error) && patched(CANCEL_SCOPE_PATCH)) {
-            // The workflow is being cancelled: its clean-up (next in turn) disables the device.
-            throw refuse(APPROVAL_FAILURE.invalidState, 'the approval is being cancelled; the token was not used');
-          }
-          const problem = describeBankFailure(error);
-          if (problem.transient) {
-            moveTo('WAITING_FOR_TOKEN', `token not checked: ${problem.type}`);
-            throw refuse(
-              APPROVAL_FAILURE.bankUnavailable,
-              'the bank could not check the token now; no attempt was used, try again',
-            );
-          }
-          reject(problem);
-          throw refuse(APPROVAL_FAILURE.rejected, `the bank refused: ${problem.code ?? problem.type}`);
-        }
-        switch (outcome.outcome) {
-          case 'accepted':
-            moveTo('APPROVED', outcome.foundApproved ? 'approval confirmed by a status read' : undefined);
-            return { outcome: 'accepted' };
-          case 'locked':
-            await lock(`bank locked the device (${outcome.code})`);
-            return { outcome: 'locked' };
-          case 'wrong':
-            state.attemptsLeft -= 1;
-            if (state.attemptsLeft <= 0) {
-              await lock('too many wrong tokens');
-              return { outcome: 'locked' };
+      countTokenAttempt(
+        serialized(async (): Promise<SubmitTokenResult> => {
+          // Checked again: the state may have moved while this update waited for its turn.
+          requireWaitingForToken();
+          const { token } = checkInputOrFail(submitTokenArgsCheck, args, 'submitToken');
+          lastTokenTypedMs = Date.now();
+          moveTo('VALIDATING');
+          let outcome;
+          try {
+            outcome = await bank.bankValidateToken({ ...device, token });
+          } catch (error) {
+            if (isCancellation(error) && patched(CANCEL_SCOPE_PATCH)) {
+              // The workflow is being cancelled: its clean-up (next in turn) disables the device.
+              throw refuse(APPROVAL_FAILURE.invalidState, 'the approval is being cancelled; the token was not used');
             }
-            moveTo('WAITING_FOR_TOKEN', 'wrong token');
-            return { outcome: 'wrong', attemptsLeft: state.attemptsLeft };
-        }
-      }),
+            const problem = describeBankFailure(error);
+            if (problem.transient) {
+              moveTo('WAITING_FOR_TOKEN', `token not checked: ${problem.type}`);
+              throw refuse(
+                APPROVAL_FAILURE.bankUnavailable,
+                'the bank could not check the token now; no attempt was used, try again',
+              );
+            }
+            reject(problem);
+            throw refuse(APPROVAL_FAILURE.rejected, `the bank refused: ${problem.code ?? problem.type}`);
+          }
+          switch (outcome.outcome) {
+            case 'accepted':
+              moveTo('APPROVED', outcome.foundApproved ? 'approval confirmed by a status read' : undefined);
+              return { outcome: 'accepted' };
+            case 'locked':
+              await lock(`bank locked the device (${outcome.code})`);
+              return { outcome: 'locked' };
+            case 'wrong':
+              state.attemptsLeft -= 1;
+              if (state.attemptsLeft <= 0) {
+                await lock('too many wrong tokens');
+                return { outcome: 'locked' };
+              }
+              moveTo('WAITING_FOR_TOKEN', 'wrong token');
+              return { outcome: 'wrong', attemptsLeft: state.attemptsLeft };
+          }
+        }),
+      ),
     {
       validator: (args) => {
         checkInputOrFail(submitTokenArgsCheck, args, 'submitToken');

@@ -52,6 +52,7 @@ import type {
 } from '../contracts/identity-flow';
 import { checkInputOrFail } from '../contracts/validation';
 import { FIRST_STARTED_AT_KEY, firstStartedAtAttribute } from '../contracts/first-started-at';
+import { countFlowEnd } from './flow-metrics';
 
 /** One attempt to start a provider flow, and how many attempts (each may leave an INIT flow behind). */
 const START_FLOW_ATTEMPT_MS = 60_000;
@@ -196,6 +197,13 @@ function applyPoll(
 }
 
 export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Promise<IdentityFlowResult> {
+  return countFlowEnd(
+    () => trackIdentityFlow(rawInput),
+    (result) => result.status,
+  );
+}
+
+async function trackIdentityFlow(rawInput: TrackIdentityFlowInput): Promise<IdentityFlowResult> {
   const input = checkInputOrFail(trackIdentityFlowInputCheck, rawInput, 'identity flow input');
   const { flowId, polling } = input;
   const state: TrackingState = input.resume ?? {
@@ -328,6 +336,13 @@ export async function identityFlowWorkflow(rawInput: TrackIdentityFlowInput): Pr
  * flow-derived id (left running when this one completes), and returns the user's link.
  */
 export async function identityFlowStarterWorkflow(rawInput: StartIdentityFlowInput): Promise<StartedIdentityFlow> {
+  return countFlowEnd(
+    () => startIdentityFlow(rawInput),
+    () => 'STARTED',
+  );
+}
+
+async function startIdentityFlow(rawInput: StartIdentityFlowInput): Promise<StartedIdentityFlow> {
   const input = checkInputOrFail(startIdentityFlowInputCheck, rawInput, 'identity flow start input');
   const { startEsignFlow } = proxyActivities<IdentityFlowActivityContract>({
     startToCloseTimeout: START_FLOW_ATTEMPT_MS,

@@ -37,6 +37,7 @@ import { phoneCheckInputCheck } from '../contracts/phone-check-checks';
 import type { PhoneCheckInput, PhoneCheckParsedInput, PhoneCheckRetry } from '../contracts/phone-check';
 import { INVALID_INPUT_FAILURE, checkInputOrFail } from '../contracts/validation';
 import { firstStartedAtAttribute } from '../contracts/first-started-at';
+import { countFlowEnd } from './flow-metrics';
 
 /** Longer than any sensible PROVIDER_TIMEOUT_MS, so the client's own timeout is what normally fires. */
 const CALL_TIMEOUT_MS = 30_000;
@@ -88,6 +89,13 @@ function backoffMs(retry: PhoneCheckRetry, n: number): number {
 }
 
 export async function phoneCheckWorkflow(input: PhoneCheckInput): Promise<PhoneCheckWorkflowResult> {
+  return countFlowEnd(
+    () => runPhoneCheck(input),
+    (result) => result.outcome,
+  );
+}
+
+async function runPhoneCheck(input: PhoneCheckInput): Promise<PhoneCheckWorkflowResult> {
   const { retry, unansweredCall, ...factors } = parseOrReject(input);
   const withPolicy = patched(UNANSWERED_CALL_PATCH);
   const waitsForCallOnCancel = patched(CANCEL_OUTCOME_PATCH);

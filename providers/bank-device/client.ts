@@ -142,6 +142,8 @@ export class BankDeviceClient {
     let answer: ProviderAnswer;
     try {
       answer = await providerFetch({
+        provider: 'bank',
+        operation: call.route,
         url: `${this.#baseUrl}${call.path}`,
         urlVariable: 'BANK_BASE_URL',
         method: call.method,

@@ -146,6 +146,8 @@ export class EsignClient {
     let answer: ProviderAnswer;
     try {
       answer = await providerFetch({
+        provider: 'esign',
+        operation: options.operation,
         url: `${this.config.baseUrl}${options.path}${queryString(options.query)}`,
         urlVariable: 'ESIGN_BASE_URL',
         method: options.method,

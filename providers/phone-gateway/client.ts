@@ -58,6 +58,8 @@ export class PhoneGatewayClient {
     let answer: ProviderAnswer;
     try {
       answer = await providerFetch({
+        provider: 'phone_gateway',
+        operation: `POST ${PHONE_VERIFICATION_PATH}`,
         url: this.url,
         urlVariable: 'PHONE_BASE_URL',
         method: 'POST',

@@ -85,6 +85,8 @@ describe('redirects are never followed', () => {
     const error = await failureOf(
       providerFetch({
         url: `${provider.url}/x`,
+        provider: 'bank' as const,
+        operation: 'test',
         urlVariable: 'SOME_BASE_URL',
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -192,6 +194,8 @@ describe('bounded bodies', () => {
     const before = process.memoryUsage();
     const answer = await providerFetch({
       url: server.url,
+      provider: 'bank' as const,
+      operation: 'test',
       urlVariable: 'X_BASE_URL',
       method: 'GET',
       headers: {},
@@ -211,6 +215,8 @@ describe('bounded bodies', () => {
     const { server } = await endless(200, 4 * 1024 * 1024, 4 * 1024 * 1024);
     const answer = await providerFetch({
       url: server.url,
+      provider: 'bank' as const,
+      operation: 'test',
       urlVariable: 'X_BASE_URL',
       method: 'GET',
       headers: {},
@@ -223,7 +229,14 @@ describe('bounded bodies', () => {
     const exact = await serve((_request, response) => response.end('y'.repeat(2048)));
     const over = await serve((_request, response) => response.end('y'.repeat(2049)));
     const limits = { ...LIMITS, maxBodyBytes: 2048 };
-    const request = { urlVariable: 'X', method: 'GET' as const, headers: {}, limits };
+    const request = {
+      provider: 'bank' as const,
+      operation: 'test',
+      urlVariable: 'X',
+      method: 'GET' as const,
+      headers: {},
+      limits,
+    };
     expect(await providerFetch({ ...request, url: exact.url })).toMatchObject({ bodyTooLarge: false });
     expect((await providerFetch({ ...request, url: exact.url })).body).toHaveLength(2048);
     expect(await providerFetch({ ...request, url: over.url })).toMatchObject({ bodyTooLarge: true });
@@ -376,7 +389,14 @@ describe('transport failures', () => {
       response.writeHead(200);
       response.write('{"partial":');
     });
-    const request = { urlVariable: 'X', method: 'GET' as const, headers: {}, limits: { ...LIMITS, timeoutMs: 200 } };
+    const request = {
+      provider: 'bank' as const,
+      operation: 'test',
+      urlVariable: 'X',
+      method: 'GET' as const,
+      headers: {},
+      limits: { ...LIMITS, timeoutMs: 200 },
+    };
     expect(await failureOf(providerFetch({ ...request, url: silent.url }))).toMatchObject({ failure: 'timeout' });
     expect(await failureOf(providerFetch({ ...request, url: stalled.url }))).toMatchObject({ failure: 'timeout' });
   });
@@ -385,7 +405,15 @@ describe('transport failures', () => {
     const gone = await serve(() => undefined);
     await gone.close();
     const error = await failureOf(
-      providerFetch({ url: gone.url, urlVariable: 'X', method: 'GET', headers: {}, limits: LIMITS }),
+      providerFetch({
+        url: gone.url,
+        provider: 'bank' as const,
+        operation: 'test',
+        urlVariable: 'X',
+        method: 'GET',
+        headers: {},
+        limits: LIMITS,
+      }),
     );
     expect(error).toMatchObject({ failure: 'network', details: { networkCode: 'ECONNREFUSED' } });
   });
@@ -396,6 +424,8 @@ describe('transport failures', () => {
     const reason = new Error('activity cancelled');
     const call = providerFetch({
       url: silent.url,
+      provider: 'bank' as const,
+      operation: 'test',
       urlVariable: 'X',
       method: 'GET',
       headers: {},

@@ -1,0 +1,40 @@
+/**
+ * The worker's log output. Every log goes through the SDK's logger (the Runtime's), which adds
+ * its context as metadata: in an activity `namespace`, `taskQueue`, `workflowId`,
+ * `workflowRunId`, `workflowType`, `activityId`, `activityType` and `attempt`; in a workflow
+ * `namespace`, `taskQueue`, `workflowId`, `runId` and `workflowType`. With KYC_LOG_FORMAT=json
+ * each entry is one JSON object per line on stdout, metadata as top-level fields, for a log
+ * pipeline to index; the default is the SDK's text lines.
+ *
+ * Nothing here filters personal data: the code that logs never passes it (ids are derived from
+ * the callers' own ids, and the providers' bodies are redacted before anything keeps them).
+ */
+import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
+
+export type LogFormat = 'text' | 'json';
+
+/** A metadata value as JSON: errors as their name and message, bigints as strings, the rest as is. */
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return value;
+}
+
+/**
+ * One log entry as a JSON line: `{"time","level","message",...meta}`; `time` is ISO 8601 UTC
+ * with milliseconds. Metadata never overwrites the three fixed fields.
+ */
+export function formatJsonLogLine(entry: LogEntry): string {
+  const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+  return JSON.stringify({ ...entry.meta, time, level: entry.level, message: entry.message }, jsonSafe);
+}
+
+/** The Runtime's logger: the SDK's text lines, or JSON lines on `write` (stdout by default). */
+export function createLogger(
+  level: LogLevel,
+  format: LogFormat,
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): DefaultLogger {
+  if (format === 'text') return new DefaultLogger(level);
+  return new DefaultLogger(level, (entry) => write(formatJsonLogLine(entry)));
+}
