@@ -6,7 +6,7 @@
  *
  * They are recorded through the Temporal SDK's metric meter, so they come out of the worker's one
  * Prometheus endpoint next to the SDK's own `temporal_*` metrics. The meter adds its context's
- * tags: `namespace`, `task_queue` and `activity_type` (activities) or `workflow_type` (workflows).
+ * tags (`contextTags`).
  *
  * Label values are closed sets (provider, route template, status code, state): never a workflow
  * id, account key, phone, CPF or any other value that names a person or grows without bound.
@@ -18,15 +18,24 @@ export interface MetricDefinition {
   /** Unit of a histogram's values. */
   unit?: 'ms';
   description: string;
-  /** The labels this project sets (the SDK's context tags come on top). */
+  /** The labels this project sets. */
   labels: readonly string[];
+  /**
+   * The tags the SDK's meter adds from where the metric is recorded, named as the TypeScript SDK
+   * names them (camelCase; its built-in `temporal_*` metrics use `task_queue`, `workflow_type`).
+   */
+  contextTags: readonly string[];
 }
+
+const ACTIVITY_TAGS = ['namespace', 'taskQueue', 'activityType'] as const;
+const WORKFLOW_TAGS = ['namespace', 'taskQueue', 'workflowType'] as const;
 
 export const PROVIDER_CALLS_METRIC = {
   name: 'kyc_provider_calls_total',
   kind: 'counter',
   description: 'Provider HTTP calls, by provider, operation and outcome',
   labels: ['provider', 'operation', 'outcome', 'status_code'],
+  contextTags: ACTIVITY_TAGS,
 } as const satisfies MetricDefinition;
 
 export const PROVIDER_CALL_DURATION_METRIC = {
@@ -35,6 +44,7 @@ export const PROVIDER_CALL_DURATION_METRIC = {
   unit: 'ms',
   description: 'Provider HTTP call duration in milliseconds, headers and body',
   labels: ['provider', 'operation', 'outcome'],
+  contextTags: ACTIVITY_TAGS,
 } as const satisfies MetricDefinition;
 
 export const FLOWS_COMPLETED_METRIC = {
@@ -42,6 +52,7 @@ export const FLOWS_COMPLETED_METRIC = {
   kind: 'counter',
   description: 'Flows that ended, by final state (continue-as-new is not an end)',
   labels: ['state'],
+  contextTags: WORKFLOW_TAGS,
 } as const satisfies MetricDefinition;
 
 export const TOKEN_ATTEMPTS_METRIC = {
@@ -49,6 +60,7 @@ export const TOKEN_ATTEMPTS_METRIC = {
   kind: 'counter',
   description: 'Device-approval tokens submitted, by outcome',
   labels: ['outcome'],
+  contextTags: WORKFLOW_TAGS,
 } as const satisfies MetricDefinition;
 
 export const CALLBACKS_METRIC = {
@@ -56,6 +68,8 @@ export const CALLBACKS_METRIC = {
   kind: 'counter',
   description: 'E-signature callbacks received, accepted or refused, by result',
   labels: ['result'],
+  /** Recorded by the callback receiver, outside any workflow or activity. */
+  contextTags: [],
 } as const satisfies MetricDefinition;
 
 export const KYC_METRICS: readonly MetricDefinition[] = [

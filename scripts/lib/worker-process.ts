@@ -14,6 +14,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** Everything the worker printed so far (tests check it holds no personal data). */
   output(): string;
+  /** What it printed on stdout alone (the JSON log lines with KYC_LOG_FORMAT=json). */
+  stdout(): string;
   /** Sends the signal (SIGKILL by default) and waits for the process to end. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -47,6 +49,10 @@ export async function startWorkerProcess(options: {
     child.stderr.pipe(log);
   }
   let output = '';
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const timeoutMs = options.readyTimeoutMs ?? 90_000;
   await new Promise<void>((resolve, reject) => {
@@ -68,6 +74,7 @@ export async function startWorkerProcess(options: {
   return {
     child,
     output: () => output,
+    stdout: () => stdout,
     async kill(signal = 'SIGKILL') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);

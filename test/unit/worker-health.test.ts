@@ -1,0 +1,82 @@
+/**
+ * The health endpoints' answers for each state of the workers they watch (worker states as the
+ * SDK names them). The live endpoints of a real worker process are tested in
+ * test/integration/worker-observability.test.ts and worker-graceful-shutdown.test.ts.
+ */
+import type { State } from '@temporalio/worker';
+import { startHealthServer, type HealthServer } from '../../worker/health';
+
+class WorkerState {
+  constructor(
+    readonly options: { taskQueue: string },
+    public state: State,
+  ) {}
+  getState(): State {
+    return this.state;
+  }
+}
+
+let server: HealthServer;
+beforeEach(async () => {
+  server = await startHealthServer({ host: '127.0.0.1', port: 0 });
+});
+afterEach(() => server.close());
+
+async function get(path: string): Promise<{ status: number; body: { status: string } }> {
+  const response = await fetch(`${server.url}${path}`);
+  return { status: response.status, body: (await response.json()) as { status: string } };
+}
+
+it('binds the address it was given (port 0: a free one) on loopback', () => {
+  expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+});
+
+it('is live but not ready before the workers exist, and while they start', async () => {
+  expect(await get('/healthz')).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok' }) as unknown });
+  expect(await get('/readyz')).toEqual({
+    status: 503,
+    body: expect.objectContaining({ status: 'starting' }) as unknown,
+  });
+  server.watch([new WorkerState({ taskQueue: 'kyc' }, 'INITIALIZED')]);
+  expect((await get('/readyz')).status).toBe(503);
+});
+
+it('is ready once every worker polls, and not from the moment shutdown begins', async () => {
+  const main = new WorkerState({ taskQueue: 'kyc' }, 'RUNNING');
+  const phone = new WorkerState({ taskQueue: 'kyc-phone-gateway' }, 'INITIALIZED');
+  server.watch([main, phone]);
+  expect((await get('/readyz')).status).toBe(503);
+  phone.state = 'RUNNING';
+  const ready = await fetch(`${server.url}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toEqual({
+    status: 'ready',
+    workers: [
+      { taskQueue: 'kyc', state: 'RUNNING' },
+      { taskQueue: 'kyc-phone-gateway', state: 'RUNNING' },
+    ],
+  });
+
+  server.shuttingDown();
+  expect(await get('/readyz')).toEqual({
+    status: 503,
+    body: expect.objectContaining({ status: 'stopping' }) as unknown,
+  });
+  expect((await get('/healthz')).status).toBe(200);
+  main.state = 'DRAINING';
+  expect((await get('/readyz')).body.status).toBe('stopping');
+});
+
+it('is not live once a worker failed', async () => {
+  server.watch([new WorkerState({ taskQueue: 'kyc' }, 'FAILED')]);
+  expect(await get('/healthz')).toEqual({
+    status: 503,
+    body: expect.objectContaining({ status: 'failed' }) as unknown,
+  });
+  expect(await get('/readyz')).toEqual({ status: 503, body: expect.objectContaining({ status: 'failed' }) as unknown });
+});
+
+it('answers 404 elsewhere and 405 to other methods', async () => {
+  expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
+  expect((await fetch(`${server.url}/readyz`, { method: 'POST' })).status).toBe(405);
+});
