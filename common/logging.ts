@@ -21,12 +21,19 @@ function jsonSafe(_key: string, value: unknown): unknown {
 }
 
 /**
+ * Metadata left out: the SDK's activity `taskToken` is a capability (with API access it completes
+ * the activity) and repeats the ids already logged as fields.
+ */
+const OMITTED_META = new Set(['taskToken']);
+
+/**
  * One log entry as a JSON line: `{"time","level","message",...meta}`; `time` is ISO 8601 UTC
  * with milliseconds. Metadata never overwrites the three fixed fields.
  */
 export function formatJsonLogLine(entry: LogEntry): string {
   const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
-  return JSON.stringify({ ...entry.meta, time, level: entry.level, message: entry.message }, jsonSafe);
+  const meta = Object.fromEntries(Object.entries(entry.meta ?? {}).filter(([key]) => !OMITTED_META.has(key)));
+  return JSON.stringify({ ...meta, time, level: entry.level, message: entry.message }, jsonSafe);
 }
 
 /** The Runtime's logger: the SDK's text lines, or JSON lines on `write` (stdout by default). */

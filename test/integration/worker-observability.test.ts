@@ -223,6 +223,7 @@ it('writes one JSON object per stdout line, with the workflow and activity conte
     attempt: 1,
     taskQueue: stack.taskQueue,
   });
+  expect(entries.some((entry) => 'taskToken' in entry)).toBe(false);
   const workflow = entries.find((entry) => entry.workflowType === 'phoneCheckWorkflow' && 'runId' in entry);
   expect(workflow).toMatchObject({ workflowId: expect.stringMatching(/^phone-check\//) as unknown });
 

@@ -2,12 +2,18 @@ import { createLogger, formatJsonLogLine } from '../../common/logging';
 
 const AT = 1_796_000_000_123n * 1_000_000n; // nanoseconds
 
-it('formats an entry as one JSON line: time, level, message and the metadata as fields', () => {
+it('formats an entry as one JSON line: time, level, message and the metadata as fields (no task token)', () => {
   const line = formatJsonLogLine({
     level: 'INFO',
     message: 'Activity completed',
     timestampNanos: AT,
-    meta: { workflowId: 'device-approval/a/b', workflowRunId: 'r1', activityType: 'bankCreateDevice', attempt: 2 },
+    meta: {
+      workflowId: 'device-approval/a/b',
+      workflowRunId: 'r1',
+      activityType: 'bankCreateDevice',
+      attempt: 2,
+      taskToken: 'CiQwMWEy',
+    },
   });
   expect(line).not.toContain('\n');
   expect(JSON.parse(line)).toEqual({
