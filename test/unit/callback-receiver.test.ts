@@ -3,18 +3,12 @@
  * recorder of signals (the receiver, not Temporal, is under test); integration tests use the real one.
  */
 import type { Client } from '@temporalio/client';
-import {
-  WorkflowNotFoundError,
-  type MetricCounter,
-  type MetricGauge,
-  type MetricHistogram,
-  type MetricMeter,
-  type MetricTags,
-} from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { CallbackReceiverConfig } from '../../common/config';
 import { identityFlowWorkflowId } from '../../contracts/identity-flow';
 import { CALLBACKS_METRIC } from '../../contracts/metrics';
 import { signCallback } from '../../providers/esign';
+import { RecordingMeter } from '../support/recording-meter';
 import { ESIGN_CALLBACK_PATH, startCallbackReceiver, type CallbackReceiver } from '../../worker/callback-receiver';
 
 const SECRET = 'receiver-unit-secret';
@@ -217,34 +211,6 @@ describe('callback receiver with configured header names', () => {
   });
 });
 
-/** Records counter additions by name and tags (the receiver's counting is under test, not the SDK's meter). */
-class RecordingMeter implements MetricMeter {
-  readonly added: Array<{ name: string; tags: MetricTags }> = [];
-  createCounter(name: string, unit?: string, description?: string): MetricCounter {
-    const counter: MetricCounter = {
-      name,
-      unit,
-      description,
-      kind: 'counter',
-      valueType: 'int',
-      add: (value, tags = {}) => {
-        for (let i = 0; i < value; i++) this.added.push({ name, tags });
-      },
-      withTags: () => counter,
-    };
-    return counter;
-  }
-  createHistogram(): MetricHistogram {
-    throw new Error('the receiver records no histogram');
-  }
-  createGauge(): MetricGauge {
-    throw new Error('the receiver records no gauge');
-  }
-  withTags(): MetricMeter {
-    return this;
-  }
-}
-
 describe('callback receiver metrics', () => {
   it('counts each callback by result in kyc_callbacks_total', async () => {
     const meter = new RecordingMeter();
@@ -265,12 +231,12 @@ describe('callback receiver metrics', () => {
       ];
       expect(statuses).toEqual([200, 200, 401, 400, 400, 413]);
       // fastify's 413 is counted in its onResponse hook, which may run just after the client has the answer.
-      for (let waited = 0; meter.added.length < 6 && waited < 5_000; waited += 20) {
+      for (let waited = 0; meter.counted(CALLBACKS_METRIC.name).length < 6 && waited < 5_000; waited += 20) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      expect(meter.added).toEqual(
+      expect(meter.counted(CALLBACKS_METRIC.name)).toEqual(
         ['accepted', 'duplicate', 'refused_signature', 'refused_not_json', 'refused_invalid', 'refused_too_large'].map(
-          (result) => ({ name: CALLBACKS_METRIC.name, tags: { result } }),
+          (result) => ({ result }),
         ),
       );
     } finally {

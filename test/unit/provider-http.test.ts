@@ -5,6 +5,9 @@
  * connections, caller aborts and redacted excerpts.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { PROVIDER_CALL_DURATION_METRIC, PROVIDER_CALLS_METRIC } from '../../contracts/metrics';
+import { RecordingMeter } from '../support/recording-meter';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BankApiError, BankDeviceClient } from '../../providers/bank-device';
@@ -434,6 +437,56 @@ describe('transport failures', () => {
     });
     controller.abort(reason);
     expect(await failureOf(call)).toBe(reason);
+  });
+});
+
+describe('metrics', () => {
+  it('counts and times every call once, by provider, operation, outcome and status, in the activity context', async () => {
+    const ok = await serve((_request, response) => {
+      response.writeHead(409, { 'content-type': 'application/json' });
+      response.end('{"code":"DEVICE_EXISTS"}');
+    });
+    const silent = await serve(() => undefined);
+    const gone = await serve(() => undefined);
+    await gone.close();
+    const meter = new RecordingMeter();
+    const request = {
+      provider: 'esign' as const,
+      operation: 'read flow outline',
+      urlVariable: 'X',
+      method: 'GET' as const,
+      headers: {},
+      limits: LIMITS,
+    };
+    await new MockActivityEnvironment(undefined, { metricMeter: meter }).run(async () => {
+      expect((await providerFetch({ ...request, url: ok.url })).status).toBe(409);
+      await failureOf(providerFetch({ ...request, url: silent.url, limits: { ...LIMITS, timeoutMs: 300 } }));
+      await failureOf(providerFetch({ ...request, url: gone.url }));
+    });
+    // The activity context's meter adds its tags (the mock environment's values).
+    const base = {
+      provider: 'esign',
+      operation: 'read flow outline',
+      namespace: 'test',
+      taskQueue: 'test',
+      activityType: 'unknown',
+    };
+    expect(meter.counted(PROVIDER_CALLS_METRIC.name)).toEqual([
+      { ...base, outcome: 'answered', status_code: '409' },
+      { ...base, outcome: 'timeout', status_code: 'none' },
+      { ...base, outcome: 'network', status_code: 'none' },
+    ]);
+    const durations = meter.recorded.filter((entry) => entry.name === PROVIDER_CALL_DURATION_METRIC.name);
+    expect(durations.map((entry) => entry.tags)).toEqual([
+      { ...base, outcome: 'answered' },
+      { ...base, outcome: 'timeout' },
+      { ...base, outcome: 'network' },
+    ]);
+    expect(durations[1]!.value).toBeGreaterThanOrEqual(300);
+
+    // Outside an activity (a script, this test file's other calls) nothing is recorded, and nothing breaks.
+    expect((await providerFetch({ ...request, url: ok.url })).status).toBe(409);
+    expect(meter.counted(PROVIDER_CALLS_METRIC.name)).toHaveLength(3);
   });
 });
 
