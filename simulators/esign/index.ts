@@ -152,6 +152,8 @@ export function startEsignSimulator(options: EsignSimulatorOptions): Promise<Run
           contextId: parsed.contextInfo?.contextId,
           notifyUrl: parsed.contextInfo?.notifyUrl ?? null,
         });
+        // The caller's opaque request id and the new flow's id: a repeated start shows in the request log.
+        app.sim.annotate(request, { flowId: flow.flowId, ...(flow.contextId ? { contextId: flow.contextId } : {}) });
         return {
           code: 0,
           message: '成功',

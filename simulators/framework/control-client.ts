@@ -1,6 +1,7 @@
 /** A typed HTTP client of a simulator's control API, for tests, benchmarks and the demo. */
 import { CONTROL_PREFIX } from './simulator';
 import type { FaultRuleInput } from './faults';
+import type { RequestLogEntry } from './request-log';
 
 export interface SimulatorStats {
   counters: Record<string, number>;
@@ -24,6 +25,11 @@ export class SimulatorControl {
 
   async stats(): Promise<SimulatorStats> {
     return (await this.request('GET', '/stats')) as SimulatorStats;
+  }
+
+  /** The provider requests this simulator answered or dropped, after entry `since` (see request-log.ts). */
+  async requests(since = 0): Promise<RequestLogEntry[]> {
+    return ((await this.request('GET', `/requests?since=${since}`)) as { requests: RequestLogEntry[] }).requests;
   }
 
   /** A named counter, 0 when never counted. Route counters are named `calls:METHOD /pattern`. */

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultTable, faultRuleSchema, type FaultKind } from './faults';
+import { RequestLog } from './request-log';
 
 export const CONTROL_PREFIX = '/__control';
 
@@ -20,6 +21,10 @@ export interface SimulatorContext {
   count(name: string, by?: number): void;
   /** Takes a route-specific fault (such as `busy`) for the request's route, if one is pending. */
   takeFault(request: FastifyRequest, kind: FaultKind): boolean;
+  /** Every provider request answered or dropped (`GET /__control/requests`), see request-log.ts. */
+  readonly requests: RequestLog;
+  /** Adds facts without personal data (a subject hash, a result code) to this request's log entry. */
+  annotate(request: FastifyRequest, notes: Record<string, string | number>): void;
   /** Called by `POST /__control/reset` after faults and counters are cleared. */
   onReset(hook: () => void): void;
   /** The simulator's own state, kept in `stateFile` when the simulator is started with one. */
@@ -35,6 +40,10 @@ export interface PersistentState {
 declare module 'fastify' {
   interface FastifyInstance {
     sim: SimulatorContext;
+  }
+  interface FastifyRequest {
+    /** Request-log bookkeeping: the fault applied and the route's notes. */
+    simLog?: { at: number; fault?: FaultKind; notes?: Record<string, string | number>; logged?: boolean };
   }
 }
 
@@ -72,6 +81,10 @@ function createContext(): SimulatorContext & { resetHooks: Array<() => void>; st
   return {
     faults,
     counters,
+    requests: new RequestLog(),
+    annotate(request, notes) {
+      if (request.simLog) request.simLog.notes = { ...request.simLog.notes, ...notes };
+    },
     resetHooks,
     states,
     keepState(state) {
@@ -81,7 +94,9 @@ function createContext(): SimulatorContext & { resetHooks: Array<() => void>; st
       counters.set(name, (counters.get(name) ?? 0) + by);
     },
     takeFault(request, kind) {
-      return faults.take(routeKey(request), [kind]) !== undefined;
+      const taken = faults.take(routeKey(request), [kind]) !== undefined;
+      if (taken && request.simLog) request.simLog.fault = kind;
+      return taken;
     },
     onReset(hook) {
       resetHooks.push(hook);
@@ -93,6 +108,7 @@ async function applyGenericFault(app: FastifyInstance, request: FastifyRequest, 
   const rule = app.sim.faults.take(routeKey(request), GENERIC_FAULTS);
   if (!rule) return;
   app.sim.count(`faults:${rule.kind}`);
+  if (request.simLog) request.simLog.fault = rule.kind;
   switch (rule.kind) {
     case 'delay':
       await sleep(rule.delayMs ?? 30_000);
@@ -114,12 +130,33 @@ async function applyGenericFault(app: FastifyInstance, request: FastifyRequest, 
         .send({ error: 'rate limited' });
       return;
     case 'drop':
-      // Closes the connection with no answer, as a crashed upstream would.
+      // Closes the connection with no answer, as an upstream that failed after reading the request
+      // would: the route still runs (its effect happens) and its entry in the request log says `drop`.
       request.raw.socket.destroy();
       return;
     default:
       return;
   }
+}
+
+function isProviderRequest(request: FastifyRequest): boolean {
+  return !request.url.startsWith(CONTROL_PREFIX);
+}
+
+/** One log entry per provider request: at its answer, or when it is dropped (status 0). */
+function logRequest(app: FastifyInstance, request: FastifyRequest, status: number): void {
+  const bookkeeping = request.simLog;
+  if (!bookkeeping || bookkeeping.logged) return;
+  bookkeeping.logged = true;
+  app.sim.requests.add({
+    at: bookkeeping.at,
+    doneAt: Date.now(),
+    route: routeKey(request),
+    params: { ...((request.params ?? {}) as Record<string, string>) },
+    status,
+    ...(bookkeeping.fault ? { fault: bookkeeping.fault } : {}),
+    ...(bookkeeping.notes ? { notes: bookkeeping.notes } : {}),
+  });
 }
 
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
@@ -129,8 +166,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   app.decorate('sim', context);
 
   app.addHook('onRequest', (request, _reply, done) => {
-    if (!request.url.startsWith(CONTROL_PREFIX)) app.sim.count(`calls:${routeKey(request)}`);
+    if (isProviderRequest(request)) {
+      app.sim.count(`calls:${routeKey(request)}`);
+      request.simLog = { at: Date.now() };
+    }
     done();
+  });
+  // onSend runs for every answer, including one whose caller has already gone (a delay fault).
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (isProviderRequest(request)) logRequest(app, request, reply.statusCode);
+    done(null, payload);
   });
   // After the body is read: a delayed request still takes effect when its caller has given up,
   // which is the ambiguity (did the provider do it?) that status reads must resolve.
@@ -153,9 +198,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     counters: Object.fromEntries(app.sim.counters),
     pendingFaults: app.sim.faults.pending(),
   }));
+  /** `?since=<seq>`: only the entries after that one. */
+  app.get<{ Querystring: { since?: string } }>(`${CONTROL_PREFIX}/requests`, (request) => ({
+    requests: app.sim.requests.since(Number(request.query.since ?? 0) || 0),
+  }));
   app.post(`${CONTROL_PREFIX}/reset`, async (_request, reply) => {
     app.sim.faults.clear();
     app.sim.counters.clear();
+    app.sim.requests.clear();
     for (const hook of context.resetHooks) hook();
     return reply.code(204).send();
   });

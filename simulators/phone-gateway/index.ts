@@ -13,6 +13,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { BILLED_RESULT_CODES, PHONE_VERIFICATION_PATH, gatewayRequestSchema } from '../../providers/phone-gateway';
+import { subjectOf } from '../framework/request-log';
 import { CONTROL_PREFIX, startSimulator, type RunningSimulator } from '../framework/simulator';
 import { BUSY_RESULT, DESCRIPTIONS, ispForPhone, resultForPhone } from './outcomes';
 
@@ -76,6 +77,16 @@ export function registerPhoneGateway(app: FastifyInstance, originalToken: string
       },
     });
 
+  // Before any injected fault answers: the request log names the number only by a hash, so one
+  // check's calls can be told apart from another's (a billed answer bought twice shows).
+  app.addHook('preValidation', (request, _reply, done) => {
+    const phone = (request.body as { data?: { Phone?: unknown } } | undefined)?.data?.Phone;
+    if (request.url === PHONE_VERIFICATION_PATH && typeof phone === 'string') {
+      app.sim.annotate(request, { subject: subjectOf(phone) });
+    }
+    done();
+  });
+
   app.post(PHONE_VERIFICATION_PATH, async (request, reply) => {
     if (!tokenMatches(request.headers.authorization, acceptedToken)) {
       app.sim.count('authRejected');
@@ -94,9 +105,13 @@ export function registerPhoneGateway(app: FastifyInstance, originalToken: string
     }
     const phone = parsed.data.data.Phone;
     const isp = ispForPhone(phone);
-    if (app.sim.takeFault(request, 'busy')) return answer(reply, BUSY_RESULT, isp);
+    if (app.sim.takeFault(request, 'busy')) {
+      app.sim.annotate(request, { result: BUSY_RESULT });
+      return answer(reply, BUSY_RESULT, isp);
+    }
 
     const result = resultForPhone(phone);
+    app.sim.annotate(request, { result });
     if (BILLED_RESULT_CODES.has(String(result))) app.sim.count('billedCalls');
     return answer(reply, result, isp);
   });
