@@ -69,8 +69,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/simulators/**', '**/test/**'],
-              message: 'Production code must not import simulators or tests.',
+              group: ['**/simulators/**', '**/test/**', '**/chaos/**'],
+              message: 'Production code must not import simulators, tests or the chaos run.',
             },
           ],
         },
@@ -89,7 +89,7 @@ export default tseslint.config(
           patterns: [
             ...builtinBan.patterns,
             {
-              group: ['**/simulators/**', '**/test/**'],
+              group: ['**/simulators/**', '**/test/**', '**/chaos/**'],
               message: 'Workflow code must not import simulators or tests.',
             },
             {
@@ -136,7 +136,7 @@ export default tseslint.config(
           patterns: [
             ...builtinBan.patterns,
             {
-              group: ['**/simulators/**', '**/test/**'],
+              group: ['**/simulators/**', '**/test/**', '**/chaos/**'],
               message: 'Workflow code must not import simulators or tests.',
             },
             {

@@ -24,6 +24,7 @@ import { CONTROL_PREFIX, startSimulator, type RunningSimulator } from '../framew
 import { verifyBankRequest } from './auth';
 import { SimulatedBank } from './bank';
 import { bankError, type BankAnswer } from './catalog';
+import { UUID_V4_PATTERN } from '../../contracts/identifiers';
 
 export { bankError, BANK_ERROR_CATALOG, type BankErrorCode } from './catalog';
 export type { AccountSetup, SentToken } from './bank';
@@ -147,6 +148,16 @@ export async function startBankDeviceSimulator(options: BankDeviceSimulatorOptio
         api.removeContentTypeParser('application/json');
         api.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, parsed) => parsed(null, body));
 
+        // Before any injected fault answers: the create route carries its device key in the body, and
+        // the request log needs it to tell one device's creations from another's.
+        api.addHook('preValidation', (request, _reply, done) => {
+          if (request.routeOptions.url === BANK_ROUTES.create.split(' ')[1]) {
+            const deviceKey = deviceKeyOf(rawBody(request));
+            if (deviceKey) app.sim.annotate(request, { device_key: deviceKey });
+          }
+          done();
+        });
+
         api.addHook('preHandler', async (request, reply) => {
           const verdict = await verifyBankRequest(
             {
@@ -190,6 +201,16 @@ export async function startBankDeviceSimulator(options: BankDeviceSimulatorOptio
       });
     },
   });
+}
+
+/** The lower-cased `device_key` of a create body, when it has a UUID one (not personal data). */
+function deviceKeyOf(body: string | undefined): string | undefined {
+  try {
+    const key = (JSON.parse(body ?? '') as { device_key?: unknown }).device_key;
+    return typeof key === 'string' && UUID_V4_PATTERN.test(key) ? key.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
