@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   BANK_FAILURE,
   type BankFailureDetails,
+  type CreateDeviceOutcome,
   type BankFailureName,
   type DeviceApprovalActivities,
   type DeviceRef,
@@ -96,15 +97,16 @@ export function createDeviceApprovalActivities(client: BankDeviceClient): Device
 
   return {
     async bankCreateDevice(request) {
-      const existing = await readDeviceIfRetrying(request);
-      if (existing) {
+      const foundExisting = (existing: DeviceStatusResponse): CreateDeviceOutcome => {
         if (existing.status === 'deactivated') throw deactivatedFailure();
         log.info('device already at the bank from an earlier attempt; not creating it again');
         return {
           deviceStatus: existing.status === 'registered' ? 'created' : 'pending_2fa_approval',
           foundExisting: true,
         };
-      }
+      };
+      const existing = await readDeviceIfRetrying(request);
+      if (existing) return foundExisting(existing);
       try {
         const response = await client.createDevice(request.accountKey, {
           device_key: request.deviceKey,
@@ -117,6 +119,14 @@ export function createDeviceApprovalActivities(client: BankDeviceClient): Device
         });
         return { deviceStatus: response.device_status, foundExisting: false };
       } catch (error) {
+        // The read above cannot see an earlier attempt the bank is still processing (its caller
+        // timed out; the bank goes on): that attempt may create the device between our read and
+        // this create, which the bank then refuses as a duplicate. A refused retry reads again
+        // before failing the approval (found by npm run chaos: such approvals ended REJECTED).
+        if (error instanceof BankApiError && activityInfo().attempt > 1) {
+          const createdMeanwhile = await readDeviceIfRetrying(request).catch(() => undefined);
+          if (createdMeanwhile) return foundExisting(createdMeanwhile);
+        }
         throw failed(error);
       }
     },

@@ -258,7 +258,9 @@ export async function driveIdentity(
         attempt(problems, 'start', () =>
           context.kyc.identityFlows.start({ contextId, objectType: script.objectType, ...tracking }),
         );
-      const started = await (script.variant === 'duplicate-start' ? Promise.all([start(), start()]) : Promise.all([start()]));
+      const started = await (script.variant === 'duplicate-start'
+        ? Promise.all([start(), start()])
+        : Promise.all([start()]));
       flowId = started[0].flow.flowId;
       if (started.some((one) => one.flow.flowId !== flowId)) problems.push('a repeated start answered another flow');
     }

@@ -103,7 +103,10 @@ export const PHONE_GATEWAY_FAILURE = {
   rateLimited: 'PhoneGatewayRateLimited',
   /** HTTP 5xx, a transient errcode, or no connection. Retried. */
   unavailable: 'PhoneGatewayUnavailable',
-  /** No answer within the configured timeout. Retried. */
+  /**
+   * An unanswered call: no answer within the configured timeout, or the connection dropped after
+   * the request was sent. The gateway may have billed it; the check's `unansweredCall` policy decides.
+   */
   timeout: 'PhoneGatewayTimeout',
   /** The token was refused: configuration, not retried. */
   authRejected: 'PhoneGatewayAuthRejected',

@@ -44,6 +44,19 @@ export function buildGatewayRequest(factors: PhoneFactors): GatewayRequest {
   return parsed.data;
 }
 
+/**
+ * Network error codes that mean no connection was ever made, so the gateway cannot have seen the
+ * request (safe to retry as unavailable). Any other failure after connecting is an unanswered call.
+ */
+const NEVER_CONNECTED: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
 export class PhoneGatewayClient {
   constructor(readonly config: PhoneConfig) {}
 
@@ -78,10 +91,18 @@ export class PhoneGatewayClient {
           httpStatus: error.details.httpStatus,
         });
       }
-      throw new PhoneGatewayError(
-        PHONE_GATEWAY_FAILURE.unavailable,
-        `phone gateway unreachable (${error.details.networkCode ?? 'network error'})`,
-      );
+      const code = error.details.networkCode ?? 'network error';
+      if (!NEVER_CONNECTED.has(code)) {
+        // The request went out and the connection died before the answer: the gateway may have
+        // answered, and billed, exactly as after a timeout. It is an unanswered call, counted and
+        // decided on by the check's unansweredCall policy (found by npm run chaos: a dropped
+        // connection was retried as "unavailable" and the check paid twice with unansweredCalls 0).
+        throw new PhoneGatewayError(
+          PHONE_GATEWAY_FAILURE.timeout,
+          `phone gateway: the connection dropped before the answer (${code}); the call may have been answered and billed`,
+        );
+      }
+      throw new PhoneGatewayError(PHONE_GATEWAY_FAILURE.unavailable, `phone gateway unreachable (${code})`);
     }
     return interpretGatewayAnswer(answer, createRedactor(factors), limits);
   }

@@ -224,6 +224,23 @@ describe('transient failures are retried, final ones are not', () => {
     expect(await lateBilling(2)).toEqual({ calls: 2, billed: 2 });
   });
 
+  it('a connection dropped after the request was sent is an unanswered call: counted, and the "fail" policy stops', async () => {
+    // Found by npm run chaos: the gateway billed the dropped call, the retry billed again, and the
+    // result said unansweredCalls 0, so billing reconciliation could not find the double charge.
+    await gateway.injectFault({ route: ROUTE, kind: 'drop' });
+    const result = await (await start(factors('00'))).result();
+    expect(result.outcome).toBe('VERIFIED');
+    expect(result.unansweredCalls).toBe(1);
+    expect(await counters()).toEqual({ calls: 2, billed: 2 });
+
+    await gateway.reset();
+    await gateway.injectFault({ route: ROUTE, kind: 'drop' });
+    const { failure } = await failureOf(await start({ ...factors('00'), unansweredCall: 'fail' }));
+    expect(failure.type).toBe('PhoneGatewayUnanswered');
+    expect(failure.details).toEqual([{ unansweredCalls: 1 }]);
+    expect(await counters()).toEqual({ calls: 1, billed: 1 });
+  });
+
   it('a check with no unanswered call says so', async () => {
     const result = await (await start(factors('00'))).result();
     expect(result).toMatchObject({ outcome: 'VERIFIED', unansweredCalls: 0 });

@@ -84,10 +84,14 @@ it('a gateway that is not listening is retryable and unavailable', async () => {
   expect(error.message).toContain('ECONNREFUSED');
 });
 
-it('a dropped connection is retryable and unavailable', async () => {
+it('a connection dropped after the request was sent is an unanswered call, which the gateway may have billed', async () => {
   await control.injectFault({ route: ROUTE, kind: 'drop' });
   const error = await failureOf(client().verify(factors));
-  expect(error.failureType).toBe(PHONE_GATEWAY_FAILURE.unavailable);
+  // The simulator bills the dropped call as a real gateway may: retrying it as "unavailable" paid twice uncounted.
+  expect(await control.counter('billedCalls')).toBe(1);
+  expect(error.failureType).toBe(PHONE_GATEWAY_FAILURE.timeout);
+  expect(error.retryable).toBe(true);
+  expect(error.message).toContain('may have been answered and billed');
 });
 
 it('a 503 is retryable and unavailable', async () => {
