@@ -160,6 +160,20 @@ export function startEsignSimulator(options: EsignSimulatorOptions): Promise<Run
           data: { flowId: flow.flowId, shortLink: flow.shortLink, url: flow.authUrl },
         };
       };
+      // Before any injected fault answers: the caller's opaque request id, so the request log can
+      // tell one request's start attempts from another's.
+      api.addHook('preValidation', (request, _reply, done) => {
+        if (request.url.startsWith('/v2/identity/auth/web/') && Buffer.isBuffer(request.body)) {
+          try {
+            const contextId = (JSON.parse(request.body.toString('utf8')) as { contextInfo?: { contextId?: unknown } })
+              .contextInfo?.contextId;
+            if (typeof contextId === 'string') app.sim.annotate(request, { contextId });
+          } catch {
+            // Not JSON: the route answers it.
+          }
+        }
+        done();
+      });
       api.post('/v2/identity/auth/web/indivAuthUrl', startFlow('INDIVIDUAL'));
       api.post('/v2/identity/auth/web/orgAuthUrl', startFlow('ORGANIZATION'));
 
