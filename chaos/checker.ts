@@ -17,6 +17,8 @@ const ANSWERED_BY_FAULT = new Set(['status', 'malformed', 'rateLimit']);
 const UNANSWERED_FAULTS = new Set(['delay', 'drop']);
 /** How long after an answer left a provider a killed worker may still have lost it (activity completion). */
 const LOST_TO_KILL_WINDOW_MS = 3_000;
+/** How a check that stopped at an unanswered call shows (the innermost failure type is the call's). */
+const UNANSWERED_FAILURES = new Set(['FAILED:PhoneGatewayUnanswered', 'FAILED:PhoneGatewayTimeout']);
 /** The identity starter's bounded attempts of the platform's start call (workflows/identity-flow.ts). */
 const IDENTITY_START_ATTEMPTS = 5;
 
@@ -122,7 +124,6 @@ export function describeAnomaly(anomaly: Anomaly): string {
 }
 
 const handled = (entry: RequestLogEntry) => !(entry.fault && ANSWERED_BY_FAULT.has(entry.fault));
-const overlaps = (a: RequestLogEntry, b: RequestLogEntry) => a.at <= b.doneAt && b.at <= a.doneAt;
 
 function overlapMs(intervals: Interval[], from: number, to: number): number {
   return intervals.reduce(
@@ -197,7 +198,7 @@ export function checkInvariants(record: ChaosRecord): CheckSummary {
         const raced =
           readBefore?.status === 404 &&
           accepted.some((first) => first.at <= readBefore.doneAt && first.doneAt >= readBefore.at - 1);
-        if (raced || accepted.some((first) => overlaps(first, duplicate))) allowed.racedDeviceCreates += 1;
+        if (raced) allowed.racedDeviceCreates += 1;
         else {
           add(
             'device-created-once',
@@ -232,7 +233,9 @@ export function checkInvariants(record: ChaosRecord): CheckSummary {
         flow.observed.startsWith('FAILED') &&
         (withFault(['malformed']) ||
           (flow.unansweredCall === 'fail' && withFault([...UNANSWERED_FAULTS])) ||
-          (flow.unansweredCall === 'fail' && flow.observed === 'FAILED:PhoneGatewayUnanswered') ||
+          // The policy ends the check at the first call that got no answer in time; on a loaded
+          // machine that can be a call the gateway never logged (still in a socket queue).
+          (flow.unansweredCall === 'fail' && UNANSWERED_FAILURES.has(flow.observed)) ||
           ranOut);
       const observedOutcome = flow.observed.split(':')[0];
       if (observedOutcome !== flow.expected && !failureExplained) {

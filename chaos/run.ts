@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --size ci|full] [--flows N] [--seed S] [--duration SECONDS] [--out DIR]`
+ * `npm run chaos [-- --size ci|full] [--flows N] [--seed S] [--duration SECONDS] [--out DIR] [--fault-interval-ms MS]`
  *
  * Many flows of all three kinds at once on a stack of the run's own (chaos/stack.ts), while a
  * seeded schedule SIGKILLs and restarts workers, restarts the Temporal dev server on the same
@@ -34,7 +34,7 @@ const SIZES = {
 } as const;
 
 /** The workers' HTTP timeout per provider call; injected delays go past it. */
-const PROVIDER_TIMEOUT_MS = 2_000;
+const PROVIDER_TIMEOUT_MS = 4_000;
 /** Slack in the callback/poll bound for workflow tasks waiting on a loaded two-core machine. */
 const BOUND_SLACK_MS = 45_000;
 
@@ -46,6 +46,8 @@ interface Options {
   workerKills: number;
   serverRestarts: number;
   out: string;
+  /** A new simulator fault rule this often instead of every 1-2 s (more faults, e.g. to show a broken build). */
+  faultIntervalMs?: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -75,6 +77,7 @@ function parseOptions(argv: string[]): Options {
     workerKills: size.workerKills,
     serverRestarts: size.serverRestarts,
     out: value('out') ?? join(PROJECT_ROOT, 'test-output', 'chaos'),
+    faultIntervalMs: positive('fault-interval-ms'),
   };
 }
 
@@ -232,7 +235,7 @@ async function main(): Promise<void> {
     while (injecting) {
       const { target, rule } = nextFault(faultRandom);
       await controls[target].injectFault(rule).catch(() => undefined);
-      await sleep(faultRandom.int(1_000, 2_000));
+      await sleep(options.faultIntervalMs ?? faultRandom.int(1_000, 2_000));
     }
   })();
 
