@@ -15,12 +15,10 @@ const BILLED_RESULTS = new Set([0, -4]);
 const ANSWERED_BY_FAULT = new Set(['status', 'malformed', 'rateLimit']);
 /** Faults after which the route ran but the caller got no answer. */
 const UNANSWERED_FAULTS = new Set(['delay', 'drop']);
-/** How long after an answer left a provider a killed worker may still have lost it (activity completion). */
-const LOST_TO_KILL_WINDOW_MS = 3_000;
 /** How a check that stopped at an unanswered call shows (the innermost failure type is the call's). */
 const UNANSWERED_FAILURES = new Set(['FAILED:PhoneGatewayUnanswered', 'FAILED:PhoneGatewayTimeout']);
-/** The identity starter's bounded attempts of the platform's start call (workflows/identity-flow.ts). */
-const IDENTITY_START_ATTEMPTS = 5;
+/** The identity starter's attempt timeout of the platform's start call (workflows/identity-flow.ts). */
+const START_ATTEMPT_MS = 60_000;
 
 export interface FlowOutcome {
   name: string;
@@ -124,6 +122,11 @@ export function describeAnomaly(anomaly: Anomaly): string {
 }
 
 const handled = (entry: RequestLogEntry) => !(entry.fault && ANSWERED_BY_FAULT.has(entry.fault));
+
+/** A worker death or server outage between `from` and `to`: a provider's answer may have been lost with it. */
+function stackFaultBetween(record: ChaosRecord, from: number, to: number): boolean {
+  return [...record.workerDeaths, ...record.serverDown].some((outage) => outage.from <= to && outage.to >= from);
+}
 
 function overlapMs(intervals: Interval[], from: number, to: number): number {
   return intervals.reduce(
@@ -257,10 +260,7 @@ export function checkInvariants(record: ChaosRecord): CheckSummary {
         const unanswered = previous.fault !== undefined && UNANSWERED_FAULTS.has(previous.fault);
         // Temporal repeats an answered call only when the activity's completion was lost: a worker
         // killed, or the server down, between the answer and the repeat (docs/phone-check.md).
-        const repeat = billed[index]!;
-        const lostToStackFault = [...record.workerDeaths, ...record.serverDown].some(
-          (outage) => outage.from <= repeat.at && outage.to >= previous.at,
-        );
+        const lostToStackFault = stackFaultBetween(record, previous.at, billed[index]!.at);
         if (unanswered && flow.unansweredCall === 'retry') {
           unansweredRepeats += 1;
           allowed.billedRepeatsAfterUnansweredCall += 1;
@@ -296,11 +296,15 @@ export function checkInvariants(record: ChaosRecord): CheckSummary {
       );
       // The start is retried a bounded number of times (docs/identity-flow.md): a start that met
       // only faults that often fails, as its script then implies.
+      // An answer counts as received unless a fault or a stack fault before the next attempt ate it.
       const startAttempts = requests.filter((entry) => entry.notes?.contextId === flow.contextId);
-      const startRanOut =
-        flow.observed.startsWith('FAILED') &&
-        startAttempts.length >= IDENTITY_START_ATTEMPTS &&
-        !startAttempts.some((entry) => entry.status === 200 && !entry.fault);
+      const received = startAttempts.filter(
+        (entry, index) =>
+          entry.status === 200 &&
+          !entry.fault &&
+          !stackFaultBetween(record, entry.at, startAttempts[index + 1]?.at ?? entry.doneAt + START_ATTEMPT_MS),
+      );
+      const startRanOut = flow.observed.startsWith('FAILED') && startAttempts.length > 0 && received.length === 0;
       if (flow.observed !== flow.expected && !startRanOut) {
         add(
           'final-state',
@@ -317,10 +321,9 @@ export function checkInvariants(record: ChaosRecord): CheckSummary {
         );
         for (let index = 1; index < starts.length; index++) {
           const previous = starts[index - 1]!;
-          const lostToKill = record.workerDeaths.some(
-            (death) => death.from >= previous.at && death.from <= previous.doneAt + LOST_TO_KILL_WINDOW_MS,
-          );
-          if ((previous.fault && UNANSWERED_FAULTS.has(previous.fault)) || lostToKill) allowed.orphanEsignStarts += 1;
+          const lostToStackFault = stackFaultBetween(record, previous.at, starts[index]!.at);
+          if ((previous.fault && UNANSWERED_FAULTS.has(previous.fault)) || lostToStackFault)
+            allowed.orphanEsignStarts += 1;
           else {
             add(
               'esign-started-once',
