@@ -212,6 +212,7 @@ export function checkInvariants(record: ChaosRecord): CheckSummary {
                 : 'without reading its status first'),
             requests.filter((entry) => !entry.route.startsWith('PUT ')),
           );
+          break; // one anomaly per approval: its requests show every duplicate
         }
       }
 
