@@ -212,7 +212,10 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: stopping the stack`);
-      void stack.close().finally(() => process.exit(130));
+      // Workers and server only: closing the client under calls in flight would throw.
+      void Promise.allSettled(stack.workers.map((slot) => slot.kill()))
+        .then(() => stack.server.stop())
+        .finally(() => process.exit(130));
     });
   }
   const stackReadyAt = Date.now();
