@@ -124,7 +124,9 @@ export function createDeviceApprovalActivities(client: BankDeviceClient): Device
         // this create, which the bank then refuses as a duplicate. A refused retry reads again
         // before failing the approval (found by npm run chaos: such approvals ended REJECTED).
         if (error instanceof BankApiError && activityInfo().attempt > 1) {
-          const createdMeanwhile = await readDeviceIfRetrying(request).catch(() => undefined);
+          // A read that fails too leaves the outcome unknown: its (retryable) failure is thrown,
+          // not the refusal, so the next attempt reads again instead of rejecting the approval.
+          const createdMeanwhile = await readDeviceIfRetrying(request);
           if (createdMeanwhile) return foundExisting(createdMeanwhile);
         }
         throw failed(error);

@@ -72,6 +72,14 @@ export const CANCEL_SCOPE_PATCH = 'device-approval-cancel-scope';
  */
 export const REMINDERS_PATCH = 'device-approval-reminders';
 
+/**
+ * Patch id of the clean-up after a creation the bank never answered (every attempt timed out or
+ * failed transiently): an attempt may still have created the device, so it is disabled, and a
+ * creation cut short by the approval deadline ends EXPIRED rather than REJECTED. Runs recorded
+ * before it ended REJECTED with the device left as the bank had it.
+ */
+export const CREATE_UNANSWERED_PATCH = 'device-approval-create-unanswered';
+
 /** The transition detail recorded when the "deadline approaching" point passes. */
 export const DEADLINE_APPROACHING_DETAIL = 'deadline approaching';
 
@@ -506,7 +514,19 @@ async function runDeviceApproval(input: DeviceApprovalInput): Promise<DeviceAppr
       } catch (error) {
         // Cancelled while the bank was creating it: the device may exist, so the clean-up disables it.
         if (isCancellation(error) && patched(CANCEL_SCOPE_PATCH)) throw error;
-        reject(describeBankFailure(error));
+        const problem = describeBankFailure(error);
+        if (problem.transient && patched(CREATE_UNANSWERED_PATCH)) {
+          // No answer is not a refusal: a lost attempt may have created the device at the bank.
+          if (Date.now() >= deadlineMs) {
+            moveTo('EXPIRED', `the bank did not answer the creation before the deadline (${problem.type})`);
+            if (policy.disableOnExpiry) await disableDevice();
+          } else {
+            reject(problem);
+            await disableDevice();
+          }
+          return;
+        }
+        reject(problem);
       }
     });
 

@@ -291,3 +291,31 @@ describe('doubt after a timeout is resolved by reading the device', () => {
     expect((after[`calls:${BANK_ROUTES.validate}`] ?? 0) - (before[`calls:${BANK_ROUTES.validate}`] ?? 0)).toBe(1);
   });
 });
+
+describe('a creation the bank never answers (last: it resets the simulator)', () => {
+  it('creation never answered before the deadline: EXPIRED, and the device a lost attempt created is disabled', async () => {
+    const before = await counters();
+    // The first create takes effect after the caller gave up; every status read of the retries
+    // times out too, so no attempt learns the outcome before the approval window closes.
+    await bank.slow('create', 2500);
+    await bank.slow('read', 2500, 40);
+    const request = input({
+      policy: {
+        approvalDeadlineMs: 6000,
+        bankRetry: { initialIntervalMs: 200, maximumIntervalMs: 500, maximumAttempts: 20 },
+      },
+    });
+    const result = await (await start(request)).result();
+    expect({ status: result.status, rejection: result.rejection, transitions: result.transitions }).toMatchObject({
+      status: 'EXPIRED',
+    });
+    expect(result.transitions.at(-1)?.detail).toMatch(/did not answer the creation before the deadline/);
+    expect(result.deviceDisabled).toBe(true);
+    const after = await counters();
+    expect((after.devicesCreated ?? 0) - (before.devicesCreated ?? 0)).toBe(1);
+    expect((after.devicesDisabled ?? 0) - (before.devicesDisabled ?? 0)).toBe(1);
+    expect((await bank.sentToken(request.deviceKey)).status).not.toBe('pending_2fa_approval');
+    // Slow reads left over would slow the next tests' reads: this test runs last and resets.
+    await bank.generic.reset();
+  });
+});
