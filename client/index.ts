@@ -64,3 +64,23 @@ export {
   type BulkOutcome,
   type BulkSummary,
 } from './bulk';
+// The flows' inputs and answers, so callers type their code against the package's entry point
+// (the installable package, packages/client, exposes no deep paths).
+export type {
+  CancelResult,
+  ContactType,
+  DeviceApprovalInput,
+  DeviceApprovalState,
+  DeviceApprovalStatus,
+  ResendTokenResult,
+  SubmitTokenResult,
+  TokenContactType,
+} from '../contracts/device-approval';
+export type {
+  FlowStatus,
+  IdentityFlowResult,
+  IdentityFlowView,
+  StartIdentityFlowInput,
+  TrackIdentityFlowInput,
+} from '../contracts/identity-flow';
+export type { PhoneCheckInput, PhoneCheckOutcome, PhoneCheckResult } from '../contracts/phone-check';
