@@ -1,8 +1,9 @@
 /**
  * Runs the worker entry point (`worker/main.ts`), or another of the project's entry points (the
- * standalone callback receiver, `worker/callback-main.ts`), as a child process and resolves once it
- * prints its ready line. tsx runs as a loader, not through its CLI (which forks), so the child's pid is
- * the worker itself and a signal reaches it.
+ * standalone callback receiver, `worker/callback-main.ts`), or a given command (a built image's
+ * `node lib/worker/main.js`), as a child process and resolves once it prints its ready line. tsx
+ * runs as a loader, not through its CLI (which forks), so the child's pid is the worker itself and
+ * a signal reaches it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -34,12 +35,21 @@ export async function startWorkerProcess(options: {
   readyTimeoutMs?: number;
   /** Which entry point (default `worker`). */
   entry?: keyof typeof ENTRY_POINTS;
-  /** Extra node flags, e.g. `--cpu-prof`. */
+  /** Extra node flags, e.g. `--cpu-prof` (for the default command). */
   nodeArgs?: string[];
+  /** Another way to start it, e.g. a built image's `node lib/worker/main.js` in its folder (prints the entry's ready line); default: the entry's source through tsx. */
+  command?: { argv: string[]; cwd: string };
 }): Promise<WorkerProcess> {
   const entry = ENTRY_POINTS[options.entry ?? 'worker'];
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', join(PROJECT_ROOT, entry.file)], {
-    cwd: PROJECT_ROOT,
+  const [file, ...args] = options.command?.argv ?? [
+    process.execPath,
+    ...(options.nodeArgs ?? []),
+    '--import',
+    'tsx',
+    join(PROJECT_ROOT, entry.file),
+  ];
+  const child = spawn(file!, args, {
+    cwd: options.command?.cwd ?? PROJECT_ROOT,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
