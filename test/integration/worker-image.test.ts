@@ -30,6 +30,7 @@ let cluster: Cluster;
 let stack: TestStack;
 let worker: WorkerProcess;
 let built: number;
+let readyAfter: number;
 
 /** The host's tools and npm cache, nothing of the test run's environment (NODE_ENV=test, jest's variables…). */
 const hostEnv = (): NodeJS.ProcessEnv => ({
@@ -49,12 +50,14 @@ beforeAll(async () => {
   built = (Date.now() - started) / 1000;
   stack = await startTestStack({ workers: false, temporalAddress: cluster.address, namespace: cluster.namespace });
   const [file, ...args] = image.cmd;
+  const spawned = Date.now();
   worker = await startWorkerProcess({
     command: { argv: [file!, ...args], cwd: image.workdir },
     // INFO: the SDK logs "Workflow bundle created" at INFO when it bundles at start.
     env: { ...hostEnv(), ...stack.env, KYC_LOG_LEVEL: 'INFO', ...image.env },
     readyTimeoutMs: 180_000,
   });
+  readyAfter = (Date.now() - spawned) / 1000;
 });
 
 afterAll(async () => {
@@ -80,7 +83,9 @@ it('the Dockerfile installs, builds, prunes to production dependencies and start
   console.log(
     `image built without Docker in ${built.toFixed(1)} s (cluster started alongside): ${image.runs
       .map((step) => `${step.command} ${step.seconds} s`)
-      .join('; ')}; USER ${image.user ?? '(none)'} not applied here`,
+      .join(
+        '; ',
+      )}; worker ready ${readyAfter.toFixed(1)} s after start; USER ${image.user ?? '(none)'} not applied here`,
   );
 });
 

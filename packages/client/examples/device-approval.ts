@@ -5,7 +5,7 @@
 //
 // approval.json is the start input (DeviceApprovalInput). Environment as for device-approval.js.
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import {
   KycClient,
   UpdateRefusedError,
@@ -19,23 +19,33 @@ async function waitForToken(states: AsyncIterable<DeviceApprovalState>): Promise
   throw new Error('the approval ended before the bank sent a token');
 }
 
+/** One line typed on standard input; refused when the input ends first (no token, nothing submitted). */
+function askToken(): Promise<string> {
+  const lines = createInterface({ input: process.stdin, output: process.stdout });
+  return new Promise((resolve, reject) => {
+    lines.once('close', () => reject(new Error('standard input ended before a token was typed')));
+    lines.question('token: ', (answer) => {
+      resolve(answer.trim());
+      lines.close();
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as DeviceApprovalInput;
   const kyc = await KycClient.connect();
-  const stdin = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const { handle } = await kyc.deviceApprovals.start(input);
     const state = await waitForToken(handle.watch());
     console.log(`${handle.workflowId}: ${state.status} (token sent by ${state.contactType}, until ${state.deadline})`);
 
-    const token = (await stdin.question('token: ')).trim();
+    const token = await askToken();
     // The request id makes a retry after a lost answer return this answer instead of using an attempt.
     const answer: SubmitTokenResult = await handle.submitToken(token, { requestId: `example-${input.deviceKey}` });
     console.log(answer.outcome === 'wrong' ? `wrong, ${answer.attemptsLeft} attempts left` : answer.outcome);
     const final: DeviceApprovalState = await handle.result();
     console.log(`final: ${final.status}`);
   } finally {
-    stdin.close();
     await kyc.close();
   }
 }
