@@ -34,7 +34,18 @@ const builtinBan = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'lib/**', 'packages/*/lib/**', 'coverage/**', 'test-output/**', '.data/**', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'lib/**',
+      'packages/*/lib/**',
+      'coverage/**',
+      'test-output/**',
+      '.data/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
