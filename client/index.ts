@@ -21,6 +21,8 @@ export {
 } from './errors';
 export { InvalidInputError, type FieldIssue } from '../contracts/validation';
 export { ConfigError, loadLookupKeys, type LookupKey, type TemporalConfig } from '../common/config';
+// The kyc CLI's settings rule (options, environment, profile and its key file), for code that wants it.
+export { withLocalSettings, type LocalSettings } from '../common/local-profile';
 export {
   DeviceApprovalHandle,
   DeviceApprovals,
