@@ -39,6 +39,9 @@ export default tseslint.config(
       'node_modules/**',
       'lib/**',
       'packages/*/lib/**',
+      // The package's examples import '@kyc-temporal/client', which resolves only where the tarball is
+      // installed: test/integration/client-package.test.ts type-checks and runs them there.
+      'packages/client/examples/**',
       'coverage/**',
       'test-output/**',
       '.data/**',
