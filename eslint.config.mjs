@@ -124,6 +124,7 @@ export default tseslint.config(
         '**/contracts/phone-check',
         '**/contracts/identity-flow',
         '**/contracts/identifiers',
+        '**/contracts/notification',
       ],
     },
     {
@@ -134,7 +135,7 @@ export default tseslint.config(
         'contracts/*-core.ts',
         'contracts/*-checks.ts',
       ],
-      zodModules: ['./device-approval', './phone-check', './identity-flow', './identifiers'],
+      zodModules: ['./device-approval', './phone-check', './identity-flow', './identifiers', './notification'],
     },
   ].map(({ files, zodModules }) => ({
     // The worker evaluates every module the workflow bundle imports once per cached workflow, so

@@ -5,8 +5,14 @@
 import { createPhoneCheckActivities } from './phone-check';
 import { createDeviceApprovalActivities } from './device-approval';
 import { createIdentityFlowActivities } from './identity-flow';
+import { createNotificationActivities } from './notification';
 
-export { createPhoneCheckActivities, createDeviceApprovalActivities, createIdentityFlowActivities };
+export {
+  createPhoneCheckActivities,
+  createDeviceApprovalActivities,
+  createIdentityFlowActivities,
+  createNotificationActivities,
+};
 
 export type PhoneCheckActivities = ReturnType<typeof createPhoneCheckActivities>;
 export type DeviceApprovalActivities = ReturnType<typeof createDeviceApprovalActivities>;

@@ -9,6 +9,14 @@
  */
 export { KycClient, type ConnectOptions } from './kyc-client';
 export {
+  NotificationVerificationError,
+  verifyNotification,
+  type CompletionEvent,
+  type DeliveryState,
+  type NotificationHeaders,
+  type NotificationRecord,
+} from './notifications';
+export {
   AlreadyFinishedError,
   FlowFailedError,
   FlowNotFoundError,

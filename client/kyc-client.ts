@@ -4,6 +4,7 @@
  * with TLS / mTLS / API key: common/temporal-connection.ts; no provider secret is read) and offers one typed module per flow. Encryption fails closed: without payload keys no
  * client is made, so nothing (no start, no update) can reach the server in plain text.
  */
+import { deliveryStateQuery, type DeliveryState } from '../contracts/notification-core';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import {
@@ -113,6 +114,18 @@ export class KycClient {
       plainPayloads,
       lookupKeys,
     });
+  }
+
+  /**
+   * The state of a completion notification's delivery (docs/notifications.md): `SENDING` while
+   * attempts go on, then DELIVERED, GONE, REJECTED or FAILED. Takes the `deliveryWorkflowId` of a
+   * flow's `notification` record (or the record itself). Throws the SDK's `WorkflowNotFoundError`
+   * for an unknown id.
+   */
+  async notificationDelivery(delivery: string | { deliveryWorkflowId?: string }): Promise<DeliveryState> {
+    const workflowId = typeof delivery === 'string' ? delivery : delivery.deliveryWorkflowId;
+    if (!workflowId) throw new Error('this notification has no delivery (its status is NONE or NOT_SENT)');
+    return this.temporal.workflow.getHandle(workflowId).query(deliveryStateQuery);
   }
 
   /** Closes the connection when `connect` opened it. */

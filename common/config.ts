@@ -6,17 +6,15 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isLoopbackHost, notifyUrlProblem } from '../contracts/notification-core';
 import type { PayloadEncryptionConfig } from './payload-codec';
 import { readTemporalProfile, type TemporalConnectionSecurity } from './temporal-connection';
 
 /** The address printed in the phone gateway's original page: a private host we must never call. */
 const FORBIDDEN_HOSTS = new Set(['172.20.109.105']);
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
 export function isLoopbackUrl(url: string): boolean {
-  const host = new URL(url).hostname;
-  return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return isLoopbackHost(new URL(url).hostname);
 }
 
 const booleanFlag = z
@@ -57,6 +55,8 @@ const headerName = z
   .string()
   .regex(/^[\w-]+$/, { message: 'must be an HTTP header name' })
   .optional();
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** See KYC_MAX_CACHED_WORKFLOWS; measured in docs/performance.md. */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
@@ -129,6 +129,34 @@ const environmentSchema = z.object({
   KYC_PAYLOAD_ENCRYPTION: z.string().optional(),
   /** Lookup keys of the person hashes (`keyId:base64key,...`, client side only); or KYC_LOOKUP_KEYS_FILE. */
   KYC_LOOKUP_KEYS: z.string().optional(),
+
+  /** Completion notifications (docs/notifications.md): where flows started without a `notifyUrl` notify. */
+  KYC_NOTIFY_URL: z
+    .string()
+    .optional()
+    .superRefine((value, context) => {
+      const problem = value === undefined || value === '' ? undefined : notifyUrlProblem(value);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    }),
+  /** Signing secrets per receiver origin: `<origin>=whsec_… [whsec_…],<origin>=…` (checked by parseNotifySecrets). */
+  KYC_NOTIFY_SECRETS: z.string().optional(),
+  /** Whole-exchange timeout of one delivery attempt. */
+  KYC_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** First retry interval of a failed delivery; each next one doubles, up to KYC_NOTIFY_MAX_INTERVAL_MS. */
+  KYC_NOTIFY_INITIAL_INTERVAL_MS: z.coerce.number().int().min(10).max(DAY_MS).default(5_000),
+  KYC_NOTIFY_MAX_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(DAY_MS)
+    .default(60 * 60 * 1000),
+  /** Retries stop this long after the first attempt: the delivery is then FAILED. */
+  KYC_NOTIFY_RETRY_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(30 * DAY_MS)
+    .default(DAY_MS),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -198,6 +226,19 @@ export interface PhoneConfig extends ProviderHttpConfig {
   rateJitterMs: number;
 }
 
+/** Completion notifications (docs/notifications.md). */
+export interface NotificationConfig {
+  /** KYC_NOTIFY_URL: for flows started without a `notifyUrl`; none: such flows send nothing. */
+  defaultUrl?: string;
+  /** KYC_NOTIFY_SECRETS: the signing secrets (`whsec_…`) of each receiver origin; all of them sign (rotation). */
+  secrets: ReadonlyMap<string, readonly string[]>;
+  /** KYC_ALLOW_REMOTE_PROVIDERS: false allows loopback receivers only. */
+  allowRemote: boolean;
+  /** KYC_NOTIFY_TIMEOUT_MS. */
+  timeoutMs: number;
+  retry: { initialIntervalMs: number; maximumIntervalMs: number; windowMs: number };
+}
+
 export interface Config {
   temporal: TemporalConfig;
   worker: WorkerTuningConfig;
@@ -206,6 +247,7 @@ export interface Config {
   esign: EsignConfig;
   callbacks: CallbackReceiverConfig;
   phone: PhoneConfig;
+  notifications: NotificationConfig;
   /** Absent only when KYC_PAYLOAD_ENCRYPTION=off (tests): payloads are then stored in plain text. */
   payloadEncryption?: PayloadEncryptionConfig;
 }
@@ -294,6 +336,7 @@ const SECRET_FILE_VARIABLES: Record<string, string> = {
   PHONE_TOKEN: 'PHONE_TOKEN_FILE',
   KYC_PAYLOAD_KEYS: 'KYC_PAYLOAD_KEYS_FILE',
   KYC_LOOKUP_KEYS: 'KYC_LOOKUP_KEYS_FILE',
+  KYC_NOTIFY_SECRETS: 'KYC_NOTIFY_SECRETS_FILE',
 };
 
 function readSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): NodeJS.ProcessEnv {
@@ -439,6 +482,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }
     }
   }
+  const notifySecrets = parseNotifySecrets(e.KYC_NOTIFY_SECRETS, problems);
+  const defaultNotifyUrl = e.KYC_NOTIFY_URL || undefined;
+  if (defaultNotifyUrl) {
+    const refusal = notifyDestinationProblem(defaultNotifyUrl, {
+      allowRemote: e.KYC_ALLOW_REMOTE_PROVIDERS,
+      secrets: notifySecrets,
+    });
+    if (refusal) problems.push(`KYC_NOTIFY_URL: ${refusal}`);
+  }
+  if (e.KYC_NOTIFY_MAX_INTERVAL_MS < e.KYC_NOTIFY_INITIAL_INTERVAL_MS) {
+    problems.push('KYC_NOTIFY_MAX_INTERVAL_MS: must not be smaller than KYC_NOTIFY_INITIAL_INTERVAL_MS');
+  }
   if (problems.length) throw new ConfigError(problems);
   const providerHttp = {
     timeoutMs: e.PROVIDER_TIMEOUT_MS,
@@ -476,6 +531,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...providerHttp,
       ratePerSecond: e.PHONE_RATE_PER_SECOND,
       rateJitterMs: e.PHONE_RATE_JITTER_MS,
+    },
+    notifications: {
+      ...(defaultNotifyUrl ? { defaultUrl: defaultNotifyUrl } : {}),
+      secrets: notifySecrets,
+      allowRemote: e.KYC_ALLOW_REMOTE_PROVIDERS,
+      timeoutMs: e.KYC_NOTIFY_TIMEOUT_MS,
+      retry: {
+        initialIntervalMs: e.KYC_NOTIFY_INITIAL_INTERVAL_MS,
+        maximumIntervalMs: e.KYC_NOTIFY_MAX_INTERVAL_MS,
+        windowMs: e.KYC_NOTIFY_RETRY_WINDOW_MS,
+      },
     },
     payloadEncryption,
   };
@@ -630,4 +696,75 @@ export function loadLookupKeys(env: NodeJS.ProcessEnv = process.env): LookupKey[
   }
   if (problems.length) throw new ConfigError(problems);
   return keys;
+}
+
+/** Standard Webhooks secrets: `whsec_` and 24 to 64 random bytes in base64 (the specification's bounds). */
+const NOTIFY_SECRET = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
+
+/**
+ * Parses KYC_NOTIFY_SECRETS: entries `<origin>=<secret> [<secret>…]` separated by commas, e.g.
+ * `https://hooks.example.com=whsec_new… whsec_old…`. The key may be any URL of the receiver (its
+ * origin is kept). Every secret of an origin signs each event (several `v1,` signatures during a
+ * rotation). Problems name the variable and the origin, never secret material.
+ */
+export function parseNotifySecrets(text: string | undefined, problems: string[]): Map<string, string[]> {
+  const secrets = new Map<string, string[]>();
+  const entries = (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  entries.forEach((entry, index) => {
+    const separator = entry.indexOf('=');
+    let origin = '';
+    try {
+      const url = new URL(separator > 0 ? entry.slice(0, separator) : '');
+      if (url.protocol === 'https:' || url.protocol === 'http:') origin = url.origin;
+    } catch {
+      origin = '';
+    }
+    if (!origin) {
+      problems.push(`KYC_NOTIFY_SECRETS: entry ${index + 1} must be <http(s) origin>=whsec_… [whsec_…]`);
+      return;
+    }
+    const values = entry
+      .slice(separator + 1)
+      .split(/\s+/)
+      .filter(Boolean);
+    const bad = values.filter((value) => {
+      const match = NOTIFY_SECRET.exec(value);
+      const bytes = match ? Buffer.from(match[1]!, 'base64').length : 0;
+      return bytes < 24 || bytes > 64;
+    });
+    if (values.length === 0 || bad.length > 0) {
+      problems.push(`KYC_NOTIFY_SECRETS: the secrets of ${origin} must be whsec_ followed by 24-64 bytes in base64`);
+      return;
+    }
+    if (secrets.has(origin)) problems.push(`KYC_NOTIFY_SECRETS: ${origin} appears twice`);
+    secrets.set(origin, values);
+  });
+  return secrets;
+}
+
+/**
+ * Why the worker will not send a notification to `url` (a valid `notifyUrl`), or `undefined`:
+ * a non-loopback receiver while KYC_ALLOW_REMOTE_PROVIDERS is off (as for provider base URLs),
+ * or no signing secret for its origin in KYC_NOTIFY_SECRETS (events are never sent unsigned).
+ */
+export function notifyDestinationProblem(
+  url: string,
+  settings: { allowRemote: boolean; secrets: ReadonlyMap<string, readonly string[]> },
+): string | undefined {
+  const shape = notifyUrlProblem(url);
+  if (shape) return shape;
+  const parsed = new URL(url);
+  if (FORBIDDEN_HOSTS.has(parsed.hostname)) {
+    return 'points at the private address from the provider page, which must never be called';
+  }
+  if (!settings.allowRemote && !isLoopbackHost(parsed.hostname)) {
+    return 'is not a loopback address; set KYC_ALLOW_REMOTE_PROVIDERS=true to notify a remote receiver';
+  }
+  if (!settings.secrets.has(parsed.origin)) {
+    return `has no signing secret: add ${parsed.origin}=whsec_… to KYC_NOTIFY_SECRETS`;
+  }
+  return undefined;
 }

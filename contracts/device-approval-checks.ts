@@ -29,6 +29,7 @@ import {
 } from './device-approval-core';
 import type { DeviceApprovalRequest } from './device-approval';
 import { cpfCheck, deviceTokenCheck, uuidV4Key } from './identifier-rules';
+import { notifyUrlCheck } from './notification-checks';
 
 const durationMs = (limit: { max: number; default: number }) =>
   withDefault(number({ int: true, gt: 0, max: limit.max }), limit.default);
@@ -74,6 +75,7 @@ export const deviceApprovalInputCheck: Checker<DeviceApprovalRequest> = object(
     contactType: oneOf(CONTACT_TYPES),
     imageKey: optional(uuidV4Key),
     policy: prefault(approvalPolicy, {}),
+    notifyUrl: optional(notifyUrlCheck),
   },
   {
     strict: true,

@@ -7,6 +7,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { NotificationRecord } from './notification-core';
 
 // ---------------------------------------------------------------------------------------------
 // Input vocabulary
@@ -112,6 +113,8 @@ export interface DeviceApprovalState {
   /** Set once the device was disabled as compensation (true) or the attempt failed (false). */
   deviceDisabled?: boolean;
   transitions: StatusTransition[];
+  /** The completion notification, once the approval ended (docs/notifications.md). */
+  notification?: NotificationRecord;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import {
   type DeviceApprovalStatus,
 } from './device-approval-core';
 import { cpf, deviceToken, uuidV4 } from './identifiers';
+import { notifyUrlSchema } from './notification';
 import { parseInput } from './validation';
 
 export * from './device-approval-core';
@@ -121,6 +122,8 @@ export const deviceApprovalInputSchema = z
     /** The face image key from a liveness check: required for liveness, refused otherwise. */
     imageKey: key.optional(),
     policy: approvalPolicySchema.prefault({}),
+    /** Where the completion notification goes (docs/notifications.md); default: the worker's KYC_NOTIFY_URL. */
+    notifyUrl: notifyUrlSchema.optional(),
   })
   .superRefine((input, context) => {
     if (input.contactType === 'liveness' && input.imageKey === undefined) {

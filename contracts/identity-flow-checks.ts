@@ -17,6 +17,7 @@ import {
   type Checker,
 } from './checks';
 import { NOT_PERSONAL_DATA_SHAPED } from './identifier-rules';
+import { notifyUrlCheck } from './notification-checks';
 import {
   CONTEXT_ID_MESSAGE,
   CONTEXT_ID_PATTERN,
@@ -66,6 +67,7 @@ const trackingOptionsShape = {
   ),
   deadlineMs: millis(LIMITS.deadlineMs),
   continueAsNewAfterEvents: millis(LIMITS.continueAsNewAfterEvents),
+  notifyUrl: optional(notifyUrlCheck),
 };
 
 const subFlow = object({ subFlowId: string(), subFlowType: string(), status: string() });

@@ -20,6 +20,7 @@ import {
 } from './identity-flow-core';
 import { validPersonalNumber } from './identifier-rules';
 import { notPersonalDataShaped } from './identifiers';
+import { notifyUrlSchema, type NotificationRecord } from './notification';
 
 export * from './identity-flow-core';
 
@@ -170,6 +171,8 @@ export const trackingOptionsSchema = z.object({
   deadlineMs: millis(LIMITS.deadlineMs),
   /** Continue-as-new once history has this many events (or when the server suggests it). */
   continueAsNewAfterEvents: millis(LIMITS.continueAsNewAfterEvents),
+  /** Where the completion notification goes (docs/notifications.md); default: the worker's KYC_NOTIFY_URL. */
+  notifyUrl: notifyUrlSchema.optional(),
 });
 export type TrackingOptions = z.output<typeof trackingOptionsSchema>;
 
@@ -201,7 +204,8 @@ export const identityFlowResultSchema = z.discriminatedUnion('status', [
     outline: identityOutlineSchema.nullable(),
   }),
 ]);
-export type IdentityFlowResult = z.infer<typeof identityFlowResultSchema>;
+/** The tracker's result; `notification`: its completion notification (docs/notifications.md). */
+export type IdentityFlowResult = z.infer<typeof identityFlowResultSchema> & { notification?: NotificationRecord };
 export type IdentityFlowResultStatus = IdentityFlowResult['status'];
 
 // ---------------------------------------------------------------------------------------------

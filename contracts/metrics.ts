@@ -81,7 +81,7 @@ export const KYC_METRICS: readonly MetricDefinition[] = [
 ];
 
 /** `provider` label values: one per provider module. */
-export type ProviderLabel = 'bank' | 'esign' | 'phone_gateway';
+export type ProviderLabel = 'bank' | 'esign' | 'phone_gateway' | 'notification_receiver';
 
 /**
  * `outcome` of a provider call: `answered` (any status but 3xx; `status_code` says which),

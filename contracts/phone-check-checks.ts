@@ -2,7 +2,19 @@
  * The phone check's input check for the workflow side, without zod (see checks.ts): the same
  * fields, bounds, defaults and messages as `phoneCheckInputSchema`.
  */
-import { maxLength, minLength, number, object, oneOf, prefault, string, withDefault, type Checker } from './checks';
+import {
+  maxLength,
+  minLength,
+  number,
+  object,
+  oneOf,
+  optional,
+  prefault,
+  string,
+  withDefault,
+  type Checker,
+} from './checks';
+import { notifyUrlCheck } from './notification-checks';
 import { chineseMobileCheck, residentIdCheck } from './identifier-rules';
 import {
   PERSON_NAME_MAX_LENGTH,
@@ -37,6 +49,7 @@ export const phoneCheckInputCheck: Checker<PhoneCheckParsedInput> = object(
       {},
     ),
     unansweredCall: withDefault(oneOf(UNANSWERED_CALL_POLICIES), 'retry'),
+    notifyUrl: optional(notifyUrlCheck),
   },
   { strict: true },
 );

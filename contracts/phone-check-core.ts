@@ -4,6 +4,7 @@
  * `phone-check.ts` re-exports it next to the callers' zod schemas (see checks.ts for why).
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import type { NotificationRecord } from './notification-core';
 
 /** The phone gateway's activity runs on its own queue so the worker can rate-limit it across every process. */
 export const phoneGatewayTaskQueue = (taskQueue: string): string => `${taskQueue}-phone-gateway`;
@@ -85,6 +86,8 @@ export type PhoneCheckWorkflowResult = PhoneCheckResult & {
    * billed). Absent only for checks started before this was recorded.
    */
   unansweredCalls?: number;
+  /** The completion notification (docs/notifications.md); absent for checks started before it. */
+  notification?: NotificationRecord;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { z } from 'zod';
 import { chineseMobile, notPersonalDataShaped, residentId } from './identifiers';
 import { parseInput } from './validation';
+import { notifyUrlSchema } from './notification';
 import {
   PERSON_NAME_MAX_LENGTH,
   PHONE_CHECK_RETRY_LIMITS as LIMITS,
@@ -91,6 +92,8 @@ export const phoneCheckInputSchema = z.strictObject({
   ...phoneFactorsSchema.shape,
   retry: phoneCheckRetrySchema.prefault({}),
   unansweredCall: z.enum(UNANSWERED_CALL_POLICIES).default('retry'),
+  /** Where the completion notification goes (docs/notifications.md); default: the worker's KYC_NOTIFY_URL. */
+  notifyUrl: notifyUrlSchema.optional(),
 });
 
 export type PhoneFactors = z.output<typeof phoneFactorsSchema>;

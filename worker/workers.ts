@@ -16,6 +16,7 @@ import { phoneGatewayTaskQueue } from '../contracts/phone-check';
 import {
   createDeviceApprovalActivities,
   createIdentityFlowActivities,
+  createNotificationActivities,
   createPhoneCheckActivities,
 } from '../activities';
 import { createGatewaySlotWait } from '../activities/phone-gateway-slots';
@@ -55,7 +56,12 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     ...workflowSource,
     // Bounds the worker's memory however many workflows wait (see KYC_MAX_CACHED_WORKFLOWS).
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
-    activities: { ...createDeviceApprovalActivities(bank), ...createIdentityFlowActivities(esign) },
+    activities: {
+      ...createDeviceApprovalActivities(bank),
+      ...createIdentityFlowActivities(esign),
+      // Completion notifications: the target (a local activity) and the signed deliveries.
+      ...createNotificationActivities(config.notifications),
+    },
     ...options.overrides,
   });
   const phone = await Worker.create({

@@ -58,6 +58,7 @@ import type { DeviceApprovalInput } from '../contracts/device-approval';
 import { checkInputOrFail } from '../contracts/validation';
 import { firstStartedAtAttribute } from '../contracts/first-started-at';
 import { countFlowEnd, countTokenAttempt } from './flow-metrics';
+import { notifyCompletion } from './completion-notification';
 
 /**
  * Patch id of the clean-up on workflow cancellation. Runs recorded before it ended as a bare
@@ -82,6 +83,8 @@ export const CREATE_UNANSWERED_PATCH = 'device-approval-create-unanswered';
 
 /** The transition detail recorded when the "deadline approaching" point passes. */
 export const DEADLINE_APPROACHING_DETAIL = 'deadline approaching';
+/** Patch id of the completion notification sent when the approval ends (docs/notifications.md). */
+export const DEVICE_APPROVAL_NOTIFICATION_PATCH = 'device-approval-completion-notification';
 
 /** The transition detail of an approval cancelled through Temporal rather than the `cancel` update. */
 export const WORKFLOW_CANCELLATION_DETAIL = 'workflow cancellation requested';
@@ -281,6 +284,23 @@ async function runDeviceApproval(input: DeviceApprovalInput): Promise<DeviceAppr
 
   setHandler(approvalStateQuery, () => snapshot(state));
 
+  /** Sends the final state's notification (never fails the approval); recorded in the state. */
+  async function notifyEnd(): Promise<void> {
+    if (!patched(DEVICE_APPROVAL_NOTIFICATION_PATCH)) return;
+    const code = state.rejection?.code;
+    state.notification = await notifyCompletion({
+      flow: 'device-approval',
+      notifyUrl: request.notifyUrl,
+      status: state.status,
+      occurredAt: state.transitions[state.transitions.length - 1]?.at,
+      facts: {
+        ...device,
+        ...(code === undefined ? {} : { code }),
+        ...(state.deviceDisabled === undefined ? {} : { deviceDisabled: state.deviceDisabled }),
+      },
+    });
+  }
+
   setHandler(
     submitTokenUpdate,
     (args) =>
@@ -440,6 +460,7 @@ async function runDeviceApproval(input: DeviceApprovalInput): Promise<DeviceAppr
         }
       });
       await condition(allHandlersFinished);
+      await notifyEnd();
       return snapshot(state);
     });
 
@@ -541,6 +562,7 @@ async function runDeviceApproval(input: DeviceApprovalInput): Promise<DeviceAppr
     }
 
     await condition(allHandlersFinished);
+    await notifyEnd();
     return snapshot(state);
   } catch (error) {
     if (isCancellation(error) && patched(CANCEL_SCOPE_PATCH)) return await cleanUpAfterCancellation();
@@ -550,5 +572,9 @@ async function runDeviceApproval(input: DeviceApprovalInput): Promise<DeviceAppr
 
 /** Queries and the result get a copy, so nothing outside can alias the live state. */
 function snapshot(state: DeviceApprovalState): DeviceApprovalState {
-  return { ...state, transitions: state.transitions.map((transition) => ({ ...transition })) };
+  return {
+    ...state,
+    transitions: state.transitions.map((transition) => ({ ...transition })),
+    ...(state.notification ? { notification: { ...state.notification } } : {}),
+  };
 }

@@ -53,6 +53,8 @@ import type {
 import { checkInputOrFail } from '../contracts/validation';
 import { FIRST_STARTED_AT_KEY, firstStartedAtAttribute } from '../contracts/first-started-at';
 import { countFlowEnd } from './flow-metrics';
+import type { NotificationFacts } from '../contracts/notification-core';
+import { notifyCompletion } from './completion-notification';
 
 /** One attempt to start a provider flow, and how many attempts (each may leave an INIT flow behind). */
 const START_FLOW_ATTEMPT_MS = 60_000;
@@ -70,6 +72,20 @@ export const POLLER_CANCEL_WAIT_PATCH = 'identity-flow-poller-cancel-wait';
  * status as it was).
  */
 export const CANCEL_STATUS_PATCH = 'identity-flow-cancel-status';
+
+/** Patch id of the completion notification sent when tracking ends (docs/notifications.md). */
+export const IDENTITY_FLOW_NOTIFICATION_PATCH = 'identity-flow-completion-notification';
+
+/** Ids and codes of a result for its notification (never the outline: it holds the caller's context). */
+function resultFacts(result: IdentityFlowResult): NotificationFacts {
+  return {
+    flowId: result.flowId,
+    ...('providerCode' in result && typeof result.providerCode === 'number'
+      ? { providerCode: result.providerCode }
+      : {}),
+    ...('source' in result ? { source: result.source } : {}),
+  };
+}
 
 /** Extra time the poller gets past the deadline, for its last read and a heartbeat timeout. */
 const DEADLINE_GRACE_MS = 60_000;
@@ -262,6 +278,7 @@ async function trackIdentityFlow(rawInput: TrackIdentityFlowInput): Promise<Iden
         providerRetry: input.providerRetry,
         deadlineMs: input.deadlineMs,
         continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+        ...(input.notifyUrl === undefined ? {} : { notifyUrl: input.notifyUrl }),
         resume: { ...state, runs: state.runs + 1 },
       };
       return await continueAsNew<typeof identityFlowWorkflow>(next);
@@ -317,6 +334,14 @@ async function trackIdentityFlow(rawInput: TrackIdentityFlowInput): Promise<Iden
           await settled(polled);
           await pollersEnded();
         }
+        if (patched(IDENTITY_FLOW_NOTIFICATION_PATCH)) {
+          await notifyCompletion({
+            flow: 'identity-flow',
+            notifyUrl: input.notifyUrl,
+            status: isCancellation(error) ? 'CANCELLED' : 'ERROR',
+            facts: { flowId },
+          });
+        }
         throw asWorkflowFailure(error);
       }
     } finally {
@@ -328,6 +353,15 @@ async function trackIdentityFlow(rawInput: TrackIdentityFlowInput): Promise<Iden
 
   await pollersEnded();
   publishStatus(result.status);
+  if (patched(IDENTITY_FLOW_NOTIFICATION_PATCH)) {
+    const notification = await notifyCompletion({
+      flow: 'identity-flow',
+      notifyUrl: input.notifyUrl,
+      status: result.status,
+      facts: resultFacts(result),
+    });
+    result = { ...result, notification };
+  }
   return result;
 }
 
@@ -376,6 +410,8 @@ async function startIdentityFlow(rawInput: StartIdentityFlowInput): Promise<Star
     providerRetry: input.providerRetry,
     deadlineMs: input.deadlineMs,
     continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+    // The tracker notifies when the flow ends (the starter's own end is not an event).
+    ...(input.notifyUrl === undefined ? {} : { notifyUrl: input.notifyUrl }),
   };
   try {
     await startChild(identityFlowWorkflow, {

@@ -3,3 +3,4 @@ export * from './phone-check';
 export * from './device-approval';
 export * from './identity-flow';
 export * from './phone-gateway-slots';
+export { completionNotificationWorkflow } from './completion-notification';

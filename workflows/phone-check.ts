@@ -38,6 +38,8 @@ import type { PhoneCheckInput, PhoneCheckParsedInput, PhoneCheckRetry } from '..
 import { INVALID_INPUT_FAILURE, checkInputOrFail } from '../contracts/validation';
 import { firstStartedAtAttribute } from '../contracts/first-started-at';
 import { countFlowEnd } from './flow-metrics';
+import type { NotificationFacts, NotificationRecord } from '../contracts/notification-core';
+import { notifyCompletion } from './completion-notification';
 
 /** Longer than any sensible PROVIDER_TIMEOUT_MS, so the client's own timeout is what normally fires. */
 const CALL_TIMEOUT_MS = 30_000;
@@ -54,6 +56,9 @@ export const UNANSWERED_CALL_PATCH = 'phone-check-unanswered-call-policy';
  * abandoned the call at once and recorded FAILED.
  */
 export const CANCEL_OUTCOME_PATCH = 'phone-check-cancel-outcome';
+
+/** Patch id of the completion notification sent when the check ends (docs/notifications.md). */
+export const PHONE_CHECK_NOTIFICATION_PATCH = 'phone-check-completion-notification';
 
 /** Every failure type that must end the check at once (the activity marks them too; this is the backstop). */
 const NON_RETRYABLE_TYPES = [
@@ -83,6 +88,13 @@ function isUnanswered(error: unknown): boolean {
   );
 }
 
+/** The failure type behind a failed gateway call, for the notification (types carry no personal data). */
+function failureTypeOf(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)
+    return error.cause.type ?? 'Failed';
+  return error instanceof ActivityFailure ? 'PhoneGatewayCallFailed' : 'Failed';
+}
+
 /** The retry policy's backoff before the n-th repeat of an unanswered call (n from 1). */
 function backoffMs(retry: PhoneCheckRetry, n: number): number {
   return Math.min(retry.initialIntervalMs * 2 ** (n - 1), Math.max(retry.maximumIntervalMs, retry.initialIntervalMs));
@@ -96,7 +108,12 @@ export async function phoneCheckWorkflow(input: PhoneCheckInput): Promise<PhoneC
 }
 
 async function runPhoneCheck(input: PhoneCheckInput): Promise<PhoneCheckWorkflowResult> {
-  const { retry, unansweredCall, ...factors } = parseOrReject(input);
+  const { retry, unansweredCall, notifyUrl, ...factors } = parseOrReject(input);
+  /** The check's completion notification: gateway codes and counts only, never the factors. */
+  const notifyEnd = async (status: string, facts: NotificationFacts): Promise<NotificationRecord | undefined> =>
+    patched(PHONE_CHECK_NOTIFICATION_PATCH)
+      ? await notifyCompletion({ flow: 'phone-check', notifyUrl, status, facts })
+      : undefined;
   const withPolicy = patched(UNANSWERED_CALL_PATCH);
   const waitsForCallOnCancel = patched(CANCEL_OUTCOME_PATCH);
 
@@ -142,12 +159,22 @@ async function runPhoneCheck(input: PhoneCheckInput): Promise<PhoneCheckWorkflow
           billed: result.billed,
         });
       }
-      return withPolicy ? { ...result, unansweredCalls } : result;
+      const notification = await notifyEnd(result.outcome, {
+        resultCode: result.resultCode,
+        billed: result.billed,
+        unansweredCalls,
+      });
+      return {
+        ...result,
+        ...(withPolicy ? { unansweredCalls } : {}),
+        ...(notification ? { notification } : {}),
+      };
     } catch (error) {
       if (waitsForCallOnCancel && (isCancellation(error) || CancellationScope.current().consideredCancelled)) {
         // No gateway answer was received (the call had not started, or its attempt failed).
         recordOutcome('CANCELLED');
         log.info('cancelled before the gateway answered', { unansweredCalls });
+        await notifyEnd('CANCELLED', { unansweredCalls });
         throw new CancelledFailure('the phone check was cancelled before the gateway answered');
       }
       if (withPolicy && isUnanswered(error)) {
@@ -157,6 +184,7 @@ async function runPhoneCheck(input: PhoneCheckInput): Promise<PhoneCheckWorkflow
           continue;
         }
         recordOutcome('FAILED');
+        await notifyEnd('FAILED', { failureType: PHONE_CHECK_UNANSWERED_FAILURE, unansweredCalls });
         throw ApplicationFailure.create({
           type: PHONE_CHECK_UNANSWERED_FAILURE,
           message:
@@ -170,6 +198,7 @@ async function runPhoneCheck(input: PhoneCheckInput): Promise<PhoneCheckWorkflow
       // Billing reconciliation needs the count even when the check ends another way.
       if (unansweredCalls > 0) log.warn('phone check failed after unanswered gateway calls', { unansweredCalls });
       recordOutcome('FAILED');
+      await notifyEnd('FAILED', { failureType: failureTypeOf(error), unansweredCalls });
       throw error;
     }
   }
