@@ -471,6 +471,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resolvedEnv.KYC_PAYLOAD_ENCRYPTION || undefined,
     keysUnreadable ? [] : problems,
   );
+  const notifySecrets = parseNotifySecrets(resolvedEnv.KYC_NOTIFY_SECRETS, problems);
   if (!result.success || !privateKeyPem) throw new ConfigError(problems);
   const e = result.data;
   if (!e.KYC_ALLOW_REMOTE_PROVIDERS) {
@@ -482,7 +483,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }
     }
   }
-  const notifySecrets = parseNotifySecrets(e.KYC_NOTIFY_SECRETS, problems);
   const defaultNotifyUrl = e.KYC_NOTIFY_URL || undefined;
   if (defaultNotifyUrl) {
     const refusal = notifyDestinationProblem(defaultNotifyUrl, {

@@ -6,12 +6,12 @@
  */
 import { Webhook } from 'standardwebhooks';
 
-export interface SignedHeaders {
+export type SignedHeaders = {
   'webhook-id': string;
   /** Unix seconds of this attempt: receivers refuse stale ones (replay protection). */
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /** The three Standard Webhooks headers for one attempt of `body` (the exact bytes sent). */
 export function signNotification(

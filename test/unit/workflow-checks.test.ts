@@ -53,6 +53,8 @@ describe('device approval input: workflow checker and zod schema agree', () => {
   it.each<[string, unknown]>([
     ['a minimal input (defaults filled, keys lower-cased)', device],
     ['liveness with an image key', { ...device, contactType: 'liveness', imageKey: KEY }],
+    ['a notify URL', { ...device, notifyUrl: 'https://hooks.example.com/kyc?tenant=7' }],
+    ['a loopback http notify URL', { ...device, notifyUrl: 'http://127.0.0.1:9000/hook' }],
     [
       'a full policy',
       {
@@ -117,6 +119,12 @@ describe('device approval input: workflow checker and zod schema agree', () => {
     ['liveness without an image key', { ...device, contactType: 'liveness' }],
     ['an image key without liveness, and a bad key', { ...device, imageKey: KEY, accountKey: 'nope' }],
     ['two unknown keys', { ...device, a: 1, b: 2 }],
+    ['a plain-http remote notify URL', { ...device, notifyUrl: 'http://hooks.example.com/kyc' }],
+    [
+      'a notify URL with credentials, and a bad CPF',
+      { ...device, notifyUrl: 'https://u:p@h.example/x', approverCpf: '1' },
+    ],
+    ['a notify URL that is not a string', { ...device, notifyUrl: 42 }],
     ['a repeated-digit CPF', { ...device, approverCpf: '11111111111' }],
     ['an array', [device]],
   ])('refuses %s naming the same fields with the same messages', (_name, value) => {
@@ -170,6 +178,9 @@ describe('phone check input: workflow checker and zod schema agree', () => {
     ['an impossible birth date (month 13)', { ...valid, idCard: '110101199013010012' }],
     ['an unanswered-call policy', { ...valid, unansweredCall: 'fail' }],
     ['an unknown unanswered-call policy', { ...valid, unansweredCall: 'sometimes' }],
+    ['a notify URL', { ...valid, notifyUrl: 'https://hooks.example.com/kyc' }],
+    ['a bad notify URL', { ...valid, notifyUrl: 'not a url' }],
+    ['a notify URL with a fragment', { ...valid, notifyUrl: 'https://hooks.example.com/kyc#x' }],
     ['nothing', undefined],
   ])('%s', (_name, value) => {
     expectSame(phoneCheckInputSchema, phoneCheckInputCheck, value);
@@ -215,6 +226,8 @@ describe('identity-flow inputs: workflow checker and zod schema agree', () => {
       },
     ],
     ['a resumed state', { flowId: 'f1', resume }],
+    ['a notify URL carried by continue-as-new', { flowId: 'f1', resume, notifyUrl: 'http://[::1]:8080/hook' }],
+    ['a bad notify URL', { flowId: 'f1', notifyUrl: 'ftp://127.0.0.1/x' }],
     [
       'many bad fields',
       {
@@ -245,6 +258,8 @@ describe('identity-flow inputs: workflow checker and zod schema agree', () => {
       { contextId: 'a b', objectType: 'ORGANIZATION' },
     ],
     ['a bad redirect', { contextId: 'c', objectType: 'INDIVIDUAL', redirectUrl: 'not a url' }],
+    ['a notify URL', { contextId: 'c', objectType: 'INDIVIDUAL', notifyUrl: 'https://hooks.example.com/kyc' }],
+    ['a remote http notify URL', { contextId: 'c', objectType: 'INDIVIDUAL', notifyUrl: 'http://10.0.0.1/kyc' }],
     ['a phone number written with separators', { contextId: '138-0013-8000', objectType: 'INDIVIDUAL' }],
     ['a CPF written with dots', { contextId: '529.982.247-25', objectType: 'INDIVIDUAL' }],
   ])('starter: %s', (_name, value) => {
