@@ -45,6 +45,8 @@ it('has recorded histories of every branch to replay', () => {
       'workflow-cancelled-and-disabled',
       // Patch device-approval-reminders: a reminder re-send and the deadline warning.
       'reminded-warned-then-approved',
+      // Recorded by completion-notifications.test.ts (patch device-approval-completion-notification).
+      'liveness-approved-notified',
     ]),
   );
 });
