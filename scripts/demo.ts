@@ -3,7 +3,8 @@
  * simulators + worker process, then each flow's demo step against them. Everything listens on
  * loopback only.
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
@@ -15,6 +16,11 @@ import { createDataConverter } from '../common/data-converter';
 import { ensureNamespaceSetup } from '../common/namespace-setup';
 import { AesGcmPayloadCodec } from '../common/payload-codec';
 import { startAllSimulators, DEFAULT_SIMULATOR_PORTS, type SimulatorPorts } from '../simulators/main';
+import {
+  NOTIFICATION_PATH,
+  NotificationReceiverControl,
+  startNotificationReceiver,
+} from '../simulators/notification-receiver';
 import { runDeviceApprovalDemo } from './demo/device-approval';
 import { runIdentityFlowDemo } from './demo/identity-flow';
 import { runPhoneCheckDemo } from './demo/phone-check';
@@ -37,9 +43,27 @@ interface Ports extends SimulatorPorts {
   ui: number;
   callbacks: number;
   codec: number;
+  /** The demo's receiver of completion notifications (docs/notifications.md). */
+  notifications: number;
 }
 
-const FIXED_PORTS: Ports = { temporal: 7233, ui: 8233, callbacks: 7310, codec: 8888, ...DEFAULT_SIMULATOR_PORTS };
+const FIXED_PORTS: Ports = {
+  temporal: 7233,
+  ui: 8233,
+  callbacks: 7310,
+  codec: 8888,
+  notifications: 7320,
+  ...DEFAULT_SIMULATOR_PORTS,
+};
+
+/** The demo receiver's signing secret, kept with the other dev credentials (mode 0600). */
+function notifySecret(dataDir: string): string {
+  const file = join(dataDir, 'notify-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
 
 async function freePorts(): Promise<Ports> {
   return {
@@ -47,6 +71,7 @@ async function freePorts(): Promise<Ports> {
     ui: await freePort(),
     callbacks: await freePort(),
     codec: await freePort(),
+    notifications: await freePort(),
     bank: await freePort(),
     esign: await freePort(),
     phone: await freePort(),
@@ -146,6 +171,11 @@ async function main(): Promise<void> {
     });
     cleanups.push(() => simulators.close());
 
+    // Every flow notifies this receiver when it ends (KYC_NOTIFY_URL), signed with its secret.
+    const secret = notifySecret(options.dataDir);
+    const receiver = await startNotificationReceiver({ secrets: [secret], port: ports.notifications });
+    cleanups.push(() => receiver.close());
+
     const taskQueue = 'kyc';
     say('Starting the worker...');
     const worker = await startWorkerProcess({
@@ -156,6 +186,8 @@ async function main(): Promise<void> {
         KYC_TASK_QUEUE: taskQueue,
         CALLBACK_LISTEN_PORT: String(ports.callbacks),
         ESIGN_NOTIFY_URL: callbackUrl,
+        KYC_NOTIFY_URL: `${receiver.url}${NOTIFICATION_PATH}`,
+        KYC_NOTIFY_SECRETS: `${receiver.url}=${secret}`,
         ...simulators.workerEnv,
       },
       logFile: join(logDir, 'worker.log'),
@@ -176,6 +208,7 @@ async function main(): Promise<void> {
       namespace,
       uiUrl,
       controls: simulators.controls,
+      notifications: new NotificationReceiverControl(receiver.url),
       say: (line) => say(`  ${line}`),
       workflowLink: (workflowId) =>
         uiUrl
@@ -190,6 +223,7 @@ async function main(): Promise<void> {
       `Simulators: BANK_BASE_URL=${simulators.bank.url} ESIGN_BASE_URL=${simulators.esign.url} ` +
         `PHONE_BASE_URL=${simulators.phone.url} (for kyc dev …)`,
     );
+    say(`Completion notifications: KYC_NOTIFY_URL=${receiver.url}${NOTIFICATION_PATH} (signed, verified there)`);
     say(`Payloads are encrypted; codec server: ${codecServer.url} (temporal --codec-endpoint ${codecServer.url})`);
     say(`Connection profile: ${local.profileFile}, payload key: ${local.payloadKeysFile}`);
     say(`  npx kyc … in this checkout reads both; for temporal: export TEMPORAL_CONFIG_FILE=${local.profileFile}\n`);

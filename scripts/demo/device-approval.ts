@@ -15,6 +15,7 @@ import {
   type DeviceApprovalStatus,
 } from '../../contracts/device-approval';
 import { InvalidInputError } from '../../contracts/validation';
+import type { DeliveryState, NotificationRecord } from '../../contracts/notification';
 import { BANK_ROUTES, BankDeviceControl } from '../../simulators/bank-device';
 import type { DemoContext } from './context';
 
@@ -88,7 +89,9 @@ export async function runDeviceApprovalDemo(ctx: DemoContext): Promise<void> {
 
   // 3. Liveness: the face check approves at creation.
   const liveness = (await approvals.start(request({ contactType: 'liveness', imageKey: randomUUID() }))).handle;
-  ctx.say(`Liveness approval: ${ctx.workflowLink(liveness.workflowId)} → ${(await liveness.result()).status}.`);
+  const approved = await liveness.result();
+  ctx.say(`Liveness approval: ${ctx.workflowLink(liveness.workflowId)} → ${approved.status}.`);
+  await showNotification(ctx, approved.notification);
 
   // 4. Cancelled while waiting: the pending device is disabled at the bank.
   const cancelled = (await approvals.start(request({ contactType: 'email' }))).handle;
@@ -108,4 +111,21 @@ export async function runDeviceApprovalDemo(ctx: DemoContext): Promise<void> {
     ctx.say(`Bad input refused before the bank: ${error.message}`);
   }
   ctx.say(`Bank create calls caused by the bad input: ${(await bank.counter(CREATE_CALLS)) - callsBefore}.`);
+}
+
+/** Waits for the approval's completion notification to settle and shows what the receiver got. */
+async function showNotification(ctx: DemoContext, record: NotificationRecord | undefined): Promise<void> {
+  if (record?.status !== 'SCHEDULED') {
+    ctx.say(`Completion notification: ${record?.status ?? 'none'}${record?.reason ? ` (${record.reason})` : ''}.`);
+    return;
+  }
+  const delivery = (await ctx.client.workflow.getHandle(record.deliveryWorkflowId!).result()) as DeliveryState;
+  const arrived = (await ctx.notifications.notifications()).find((entry) => entry.webhookId === record.eventId);
+  ctx.say(
+    `Completion notification ${record.eventId}: ${delivery.status} after ${delivery.attempts ?? '?'} attempt(s) ` +
+      `(${ctx.workflowLink(record.deliveryWorkflowId!)}).`,
+  );
+  if (arrived) {
+    ctx.say(`The receiver verified its signature and got: ${JSON.stringify(arrived.event)}`);
+  }
 }
