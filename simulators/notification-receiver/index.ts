@@ -52,6 +52,10 @@ function registerReceiver(app: FastifyInstance, secrets: readonly string[]): voi
     for (let i = 0; i < times; i++) failures.push(status);
     return reply.code(204).send();
   });
+  app.delete(`${CONTROL_PREFIX}/fail`, async (_request, reply) => {
+    failures.length = 0;
+    return reply.code(204).send();
+  });
   app.get(`${CONTROL_PREFIX}/notifications`, () => received);
   app.get(`${CONTROL_PREFIX}/refused`, () => refused);
   // Its own plugin scope: the raw-body parser must not change how the control API reads JSON.
@@ -124,6 +128,11 @@ export class NotificationReceiverControl {
   /** Every request that reached the receiver's route (refused, failed on demand or delivered). */
   async requests(): Promise<number> {
     return this.generic.counter(`calls:${NOTIFICATION_ROUTE}`);
+  }
+
+  /** Drops the failures still asked for: the next valid notification is answered 204. */
+  async recover(): Promise<void> {
+    await this.generic.request('DELETE', '/fail');
   }
 
   /** Records and answers the next `times` valid notifications with `status` instead of 204. */
