@@ -110,8 +110,13 @@ describe('final answers', () => {
       const handle = await start(factors(suffix));
       const result = await handle.result();
 
-      const { requestId, traceNo, description, ...rest } = result;
+      const { requestId, traceNo, description, notification, ...rest } = result;
       expect(rest).toEqual({ ...expected, isp: '移动', carrier: 'CHINA_MOBILE', unansweredCalls: 0 });
+      // No notifyUrl and no KYC_NOTIFY_URL: nothing is sent (docs/notifications.md).
+      expect(notification).toEqual({
+        eventId: expect.stringMatching(new RegExp(`^msg_[0-9a-f]{32}_${outcome.toLowerCase()}$`)) as string,
+        status: 'NONE',
+      });
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect(traceNo).toMatch(/^\d{19}$/);
       expect(description).not.toBe('');
