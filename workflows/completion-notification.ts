@@ -57,10 +57,10 @@ function lastAttempt(error: unknown): { attempt?: number; httpStatus?: number } 
   return {};
 }
 
+const NO_ANSWER = 'no 2xx answer within the retry window';
+
 function failureMessage(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause instanceof TimeoutFailure) {
-    return 'no 2xx answer within the retry window';
-  }
+  if (error instanceof ActivityFailure && error.cause instanceof TimeoutFailure) return NO_ANSWER;
   if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause.message;
   return error instanceof Error ? error.message : String(error);
 }
@@ -97,7 +97,9 @@ export async function completionNotificationWorkflow(input: CompletionNotificati
     const last = lastAttempt(error);
     if (last.attempt !== undefined) state.attempts = last.attempt;
     if (last.httpStatus !== undefined) state.httpStatus = last.httpStatus;
-    state.reason = failureMessage(error);
+    // Retries end when the window does: the server reports its timeout or the last attempt's failure.
+    const message = failureMessage(error);
+    state.reason = message.startsWith(NO_ANSWER) ? message : `${NO_ANSWER}; last attempt: ${message}`;
   }
   state.settledAt = new Date().toISOString();
   if (state.status !== 'DELIVERED') {

@@ -249,7 +249,8 @@ describe('device approval', () => {
     const result = await handle.result();
     expect(result.status).toBe('APPROVED');
     const settled = await delivery(shortWindow, result.notification);
-    expect(settled).toMatchObject({ status: 'FAILED', reason: 'no 2xx answer within the retry window' });
+    expect(settled).toMatchObject({ status: 'FAILED' });
+    expect(settled.reason).toMatch(/^no 2xx answer within the retry window/);
     // The approval's own answer did not change.
     expect((await handle.result()).status).toBe('APPROVED');
     const deliveryHandle = shortWindow.client.workflow.getHandle(result.notification!.deliveryWorkflowId!);
