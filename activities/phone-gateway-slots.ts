@@ -85,7 +85,11 @@ export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotW
 
   return async () => {
     const context = Context.current();
-    const sendBy = Date.now() + context.info.startToCloseTimeoutMs - options.callTimeoutMs - REPORT_MARGIN_MS;
+    // An attempt shorter than the HTTP timeout (a short workflow timeout caps it) keeps half of
+    // itself for the call: requiring the whole HTTP timeout would refuse every slot and never call.
+    const attemptMs = context.info.startToCloseTimeoutMs;
+    const callBudgetMs = Math.min(options.callTimeoutMs, attemptMs / 2);
+    const sendBy = Date.now() + attemptMs - callBudgetMs - Math.min(REPORT_MARGIN_MS, attemptMs / 4);
     for (let slotsGivenUp = 0; ; slotsGivenUp++) {
       const slot = new Promise<number>((resolve, reject) => waiting.push({ resolve, reject }));
       void request(context.client);
