@@ -22,6 +22,7 @@ import { BANK_ROUTES, BankDeviceControl } from '../simulators/bank-device';
 import { EsignControl } from '../simulators/esign';
 import type { FaultRuleInput } from '../simulators/framework/faults';
 import type { RequestLogEntry } from '../simulators/framework/request-log';
+import { PHONE_GATEWAY_SLOTS_WORKFLOW_TYPE } from '../contracts/phone-gateway-slots';
 import { PHONE_VERIFICATION_PATH } from '../providers/phone-gateway';
 import { PROJECT_ROOT } from '../scripts/lib/temporal-cli';
 import { checkInvariants, describeAnomaly, type ChaosRecord, type FlowOutcome } from './checker';
@@ -155,7 +156,8 @@ async function workflowHealth(stack: ChaosStack, taskQueue: string) {
     executions.push({
       workflowId: execution.workflowId,
       runId: execution.runId,
-      running: execution.status.name === 'RUNNING',
+      // The gateway's slot ledger lives on by design (it continues as new): not a flow left open.
+      running: execution.status.name === 'RUNNING' && execution.type !== PHONE_GATEWAY_SLOTS_WORKFLOW_TYPE,
     });
   }
   const Event = temporal.api.enums.v1.EventType;
