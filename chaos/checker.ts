@@ -252,9 +252,10 @@ export function checkInvariants(record: ChaosRecord): CheckSummary {
       }
 
       // --- no billed answer repeated, except after an unanswered call where the policy allows it -
-      const billed = requests.filter(
-        (entry) => handled(entry) && entry.fault !== 'busy' && BILLED_RESULTS.has(Number(entry.notes?.result)),
-      );
+      // In arrival order: a delayed call is logged when it is finally answered, after its retry.
+      const billed = requests
+        .filter((entry) => handled(entry) && entry.fault !== 'busy' && BILLED_RESULTS.has(Number(entry.notes?.result)))
+        .sort((a, b) => a.at - b.at);
       let unansweredRepeats = 0;
       for (let index = 1; index < billed.length; index++) {
         const previous = billed[index - 1]!;
@@ -317,9 +318,12 @@ export function checkInvariants(record: ChaosRecord): CheckSummary {
 
       // --- one provider flow per request, except the documented orphans of a lost start answer ---
       if (flow.contextId) {
-        const starts = requests.filter(
-          (entry) => entry.notes?.contextId === flow.contextId && handled(entry) && entry.notes?.flowId !== undefined,
-        );
+        // In arrival order, as for billed calls: a delayed start is logged after its retry.
+        const starts = requests
+          .filter(
+            (entry) => entry.notes?.contextId === flow.contextId && handled(entry) && entry.notes?.flowId !== undefined,
+          )
+          .sort((a, b) => a.at - b.at);
         for (let index = 1; index < starts.length; index++) {
           const previous = starts[index - 1]!;
           const lostToStackFault = stackFaultBetween(record, previous.at, starts[index]!.at);
