@@ -372,6 +372,47 @@ export const MISSING_PAYLOAD_KEYS =
 const PAYLOAD_KEY_ID = /^[\w.-]+$/;
 const PAYLOAD_KEY_BYTES = 32;
 
+/** The entries of a comma-separated `keyId:base64key` list, trimmed, empty ones dropped. */
+function splitKeyList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Parses `keyId:base64key` entries (payload keys, lookup keys): one problem per bad entry, named
+ * by `variable` and the key id only (never the key), and one per repeated id. Keys are returned
+ * in the order given, repeats included.
+ */
+function parseKeyEntries(
+  variable: string,
+  entries: readonly string[],
+  size: { exactBytes: number } | { minBytes: number },
+  problems: string[],
+): Array<{ id: string; key: Uint8Array }> {
+  const keys: Array<{ id: string; key: Uint8Array }> = [];
+  entries.forEach((entry, index) => {
+    const separator = entry.indexOf(':');
+    const id = separator > 0 ? entry.slice(0, separator) : '';
+    if (!PAYLOAD_KEY_ID.test(id)) {
+      problems.push(`${variable}: entry ${index + 1} must be keyId:base64key (id of letters, digits, . _ -)`);
+      return;
+    }
+    const encoded = entry.slice(separator + 1);
+    const key = Buffer.from(encoded, 'base64');
+    const sizeOk = 'exactBytes' in size ? key.length === size.exactBytes : key.length >= size.minBytes;
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded) || !sizeOk) {
+      const bytes = 'exactBytes' in size ? `${size.exactBytes}` : `at least ${size.minBytes}`;
+      problems.push(`${variable}: key "${id}" must be ${bytes} bytes, base64-encoded`);
+      return;
+    }
+    if (keys.some((known) => known.id === id)) problems.push(`${variable}: key id "${id}" appears twice`);
+    keys.push({ id, key: new Uint8Array(key) });
+  });
+  return keys;
+}
+
 /**
  * Parses `keyId:base64key,...`. Problems name the variable and the key id, never key material.
  */
@@ -381,10 +422,7 @@ function parsePayloadKeys(
   encryption: string | undefined,
   problems: string[],
 ): PayloadEncryptionConfig | undefined {
-  const entries = (keysText ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
+  const entries = splitKeyList(keysText);
   if (encryption !== undefined && encryption !== 'on' && encryption !== 'off') {
     problems.push('KYC_PAYLOAD_ENCRYPTION: must be on or off');
     return undefined;
@@ -400,22 +438,9 @@ function parsePayloadKeys(
     return undefined;
   }
   const keys = new Map<string, Uint8Array>();
-  entries.forEach((entry, index) => {
-    const separator = entry.indexOf(':');
-    const id = separator > 0 ? entry.slice(0, separator) : '';
-    if (!PAYLOAD_KEY_ID.test(id)) {
-      problems.push(`KYC_PAYLOAD_KEYS: entry ${index + 1} must be keyId:base64key (id of letters, digits, . _ -)`);
-      return;
-    }
-    const encoded = entry.slice(separator + 1);
-    const key = Buffer.from(encoded, 'base64');
-    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded) || key.length !== PAYLOAD_KEY_BYTES) {
-      problems.push(`KYC_PAYLOAD_KEYS: key "${id}" must be ${PAYLOAD_KEY_BYTES} bytes, base64-encoded`);
-      return;
-    }
-    if (keys.has(id)) problems.push(`KYC_PAYLOAD_KEYS: key id "${id}" appears twice`);
-    keys.set(id, new Uint8Array(key));
-  });
+  for (const { id, key } of parseKeyEntries('KYC_PAYLOAD_KEYS', entries, { exactBytes: PAYLOAD_KEY_BYTES }, problems)) {
+    keys.set(id, key);
+  }
   const active = activeKeyId || keys.keys().next().value;
   if (activeKeyId && !keys.has(activeKeyId)) {
     problems.push(`KYC_PAYLOAD_ACTIVE_KEY: "${activeKeyId}" is not one of the key ids in KYC_PAYLOAD_KEYS`);
@@ -658,27 +683,12 @@ export function loadLookupKeys(env: NodeJS.ProcessEnv = process.env): LookupKey[
     { KYC_LOOKUP_KEYS: env.KYC_LOOKUP_KEYS, KYC_LOOKUP_KEYS_FILE: env.KYC_LOOKUP_KEYS_FILE },
     problems,
   );
-  const entries = (resolved.KYC_LOOKUP_KEYS ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  const keys: LookupKey[] = [];
-  entries.forEach((entry, index) => {
-    const separator = entry.indexOf(':');
-    const id = separator > 0 ? entry.slice(0, separator) : '';
-    if (!PAYLOAD_KEY_ID.test(id)) {
-      problems.push(`KYC_LOOKUP_KEYS: entry ${index + 1} must be keyId:base64key (id of letters, digits, . _ -)`);
-      return;
-    }
-    const encoded = entry.slice(separator + 1);
-    const key = Buffer.from(encoded, 'base64');
-    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded) || key.length < LOOKUP_KEY_MIN_BYTES) {
-      problems.push(`KYC_LOOKUP_KEYS: key "${id}" must be at least ${LOOKUP_KEY_MIN_BYTES} bytes, base64-encoded`);
-      return;
-    }
-    if (keys.some((known) => known.id === id)) problems.push(`KYC_LOOKUP_KEYS: key id "${id}" appears twice`);
-    keys.push({ id, key: new Uint8Array(key) });
-  });
+  const keys: LookupKey[] = parseKeyEntries(
+    'KYC_LOOKUP_KEYS',
+    splitKeyList(resolved.KYC_LOOKUP_KEYS),
+    { minBytes: LOOKUP_KEY_MIN_BYTES },
+    problems,
+  );
   // A payload key reused as a lookup key would tie the two secrets' fates together.
   const payload = (() => {
     try {
