@@ -73,6 +73,17 @@ export const POLLER_CANCEL_WAIT_PATCH = 'identity-flow-poller-cancel-wait';
  */
 export const CANCEL_STATUS_PATCH = 'identity-flow-cancel-status';
 
+/**
+ * Patch id of the prompt completion after a wake-up: once the result is known the run completes
+ * at once instead of waiting for the poller a callback cancelled. That poller hears of its
+ * cancellation only on its next heartbeat, which the SDK throttles to 80 % of the heartbeat
+ * timeout (24 s at the default 30 s), so waiting for it held the result that long after the
+ * callback (issue 11: callback → completed p50 7.5 s). The cancelled poller stops at that next
+ * heartbeat, when the server answers that the run has closed; until then `describe` of the closed
+ * run may list it as CANCEL_REQUESTED. Continue-as-new and cancellation still wait for it.
+ */
+export const PROMPT_COMPLETION_PATCH = 'identity-flow-prompt-completion';
+
 /** Patch id of the completion notification sent when tracking ends (docs/notifications.md). */
 export const IDENTITY_FLOW_NOTIFICATION_PATCH = 'identity-flow-completion-notification';
 
@@ -351,7 +362,7 @@ async function trackIdentityFlow(rawInput: TrackIdentityFlowInput): Promise<Iden
     }
   }
 
-  await pollersEnded();
+  if (!patched(PROMPT_COMPLETION_PATCH)) await pollersEnded();
   publishStatus(result.status);
   if (patched(IDENTITY_FLOW_NOTIFICATION_PATCH)) {
     const notification = await notifyCompletion({

@@ -82,6 +82,13 @@ it('has histories from before and after the poller-cancel-wait patch', () => {
   }
 });
 
+it('has a callback-woken history from before and one from after the prompt-completion patch', () => {
+  const byName = new Map(recorded().map((entry) => [entry.workflowId, patchIds(entry.text)]));
+  // Before: the run waited for the cancelled poller; after: it completed at once (issue 11).
+  expect(byName.get('callback-woken')).not.toContain('identity-flow-prompt-completion');
+  expect(byName.get('callback-woken-prompt')).toContain('identity-flow-prompt-completion');
+});
+
 it('replays every recorded identity-flow history with the current workflow code', async () => {
   const failures: string[] = [];
   let replayed = 0;
