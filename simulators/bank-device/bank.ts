@@ -111,6 +111,8 @@ export class SimulatedBank {
   private readonly devices = new Map<string, Device>();
   /** Device key → device, so the approver's token lookup does not scan every device (benchmarks hold 10,000). */
   private readonly devicesByKey = new Map<string, Device>();
+  /** Readers waiting for a device's next token (`waitForToken`), by lower-cased device key. */
+  private readonly tokenWaiters = new Map<string, Array<() => void>>();
   private requester = { configured: true, canCreateDevices: true };
 
   constructor(
@@ -185,6 +187,31 @@ export class SimulatedBank {
       status: device.status,
       locked: device.locked,
     };
+  }
+
+  /**
+   * The sent token once more than `afterSent` tokens were sent to the device, waiting up to
+   * `waitMs` for it (an approver's phone receives the SMS; a reader need not poll). Resolves with
+   * what `sentToken` shows at that point (undefined for an unknown device), token or not.
+   */
+  async waitForToken(deviceKey: string, afterSent: number, waitMs: number): Promise<SentToken | undefined> {
+    const key = deviceKey.toLowerCase();
+    const ready = () => {
+      const sent = this.sentToken(key);
+      return sent?.token && sent.tokens_sent > afterSent ? sent : undefined;
+    };
+    if (ready() || waitMs <= 0) return this.sentToken(key);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, waitMs);
+      const waiters = this.tokenWaiters.get(key) ?? [];
+      waiters.push(done);
+      this.tokenWaiters.set(key, waiters);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    return this.sentToken(key);
   }
 
   create(accountKeyParam: string, rawBody: string | undefined, deliveryFails: TokenDeliveryCheck): BankAnswer {
@@ -366,6 +393,11 @@ export class SimulatedBank {
     device.token = newToken();
     device.tokensSent += 1;
     this.hooks.count('tokensSent');
+    const key = device.deviceKey.toLowerCase();
+    const waiters = this.tokenWaiters.get(key);
+    this.tokenWaiters.delete(key);
+    // After the create's or re-send's own work, so a woken reader sees the new token.
+    if (waiters) queueMicrotask(() => waiters.forEach((wake) => wake()));
   }
 
   private accountProblem(accountKey: string): BankAnswer | undefined {

@@ -21,9 +21,14 @@ export class BankDeviceControl {
     await this.generic.request('POST', '/requester', setup);
   }
 
-  /** The token the bank "sent" to the approver, as the approver would read it. */
-  async sentToken(deviceKey: string): Promise<SentToken> {
-    return (await this.generic.request('GET', `/tokens/${deviceKey}`)) as SentToken;
+  /**
+   * The token the bank "sent" to the approver, as the approver would read it. With `waitMs` the
+   * simulator holds the answer until a token past the `afterSent`-th was sent (or the wait ends):
+   * the approver's phone is pushed the SMS, it does not poll.
+   */
+  async sentToken(deviceKey: string, wait: { waitMs: number; afterSent?: number } = { waitMs: 0 }): Promise<SentToken> {
+    const query = wait.waitMs > 0 ? `?waitMs=${wait.waitMs}&afterSent=${wait.afterSent ?? 0}` : '';
+    return (await this.generic.request('GET', `/tokens/${deviceKey}${query}`)) as SentToken;
   }
 
   /**

@@ -5,7 +5,8 @@
  *
  *   POST /__control/accounts           register an account: { account_key, approvers: [cpf], kind?, token_attempt_limit? }
  *   POST /__control/requester          { configured?, can_create_devices? } (OBD000093 / OBD000094)
- *   GET  /__control/tokens/:device_key the token "sent" to the approver (404 when none)
+ *   GET  /__control/tokens/:device_key the token "sent" to the approver (404 when none);
+ *        ?waitMs=N[&afterSent=K] waits up to N ms (at most 30 s) for a token past the K-th
  *   POST /__control/slow               { route: create|validate|resend|read|disable, delayMs, times?, phase? }: the bank
  *                                      takes that long to process the next calls, and their effect happens
  *                                      even if the caller gave up (a timeout, a killed worker). The framework's
@@ -26,6 +27,8 @@ import { SimulatedBank } from './bank';
 import { bankError, type BankAnswer } from './catalog';
 import { UUID_V4_PATTERN } from '../../contracts/identifiers';
 
+/** Longest wait of a token read (`?waitMs=`), ms. */
+const MAX_TOKEN_WAIT_MS = 30_000;
 export { bankError, BANK_ERROR_CATALOG, type BankErrorCode } from './catalog';
 export type { AccountSetup, SentToken } from './bank';
 export { BankDeviceControl } from './control';
@@ -138,10 +141,15 @@ export async function startBankDeviceSimulator(options: BankDeviceSimulatorOptio
         setupAnswer(reply, bank.setupRequester(request.body ?? {})),
       );
       app.post(`${CONTROL_PREFIX}/slow`, async (request, reply) => setupAnswer(reply, slow.add(request.body)));
-      app.get<{ Params: { device_key: string } }>(`${CONTROL_PREFIX}/tokens/:device_key`, async (request, reply) => {
-        const sent = bank.sentToken(request.params.device_key);
-        return sent ? reply.send(sent) : reply.code(404).send({ error: 'no such device' });
-      });
+      app.get<{ Params: { device_key: string }; Querystring: { waitMs?: string; afterSent?: string } }>(
+        `${CONTROL_PREFIX}/tokens/:device_key`,
+        async (request, reply) => {
+          const waitMs = Math.min(MAX_TOKEN_WAIT_MS, Math.max(0, Number(request.query.waitMs ?? 0) || 0));
+          const afterSent = Math.max(0, Number(request.query.afterSent ?? 0) || 0);
+          const sent = await bank.waitForToken(request.params.device_key, afterSent, waitMs);
+          return sent ? reply.send(sent) : reply.code(404).send({ error: 'no such device' });
+        },
+      );
 
       // The bank's own routes, in a child context that keeps bodies raw for signature checks.
       await app.register((api, _options, done) => {

@@ -160,6 +160,29 @@ describe('device lifecycle', () => {
     await client.validateToken(accountKey, body.device_key, second.token!);
   });
 
+  it('a waiting token read answers when the token is sent (create, then re-send), not before', async () => {
+    const accountKey = await account();
+    const body = smsBody();
+    // Asked before the device exists: the read waits, and the create's token answers it.
+    const beforeCreate = control.request('GET', `/tokens/${body.device_key}?waitMs=5000`) as Promise<SentToken>;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await client.createDevice(accountKey, body);
+    expect(await beforeCreate).toMatchObject({ tokens_sent: 1, token: expect.any(String) as unknown });
+    // Past the first token: waits for the re-send's.
+    const afterFirst = control.request(
+      'GET',
+      `/tokens/${body.device_key}?waitMs=5000&afterSent=1`,
+    ) as Promise<SentToken>;
+    let answered = false;
+    void afterFirst.then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(answered).toBe(false);
+    await client.resendToken(accountKey, body.device_key, 'sms');
+    expect(await afterFirst).toMatchObject({ tokens_sent: 2 });
+    // A wait that ends without a token answers what there is (404 for an unknown device).
+    await expect(control.request('GET', `/tokens/${randomUUID()}?waitMs=50`)).rejects.toThrow(/404/);
+  });
+
   it('locks the device after the bank limit of wrong tokens (OBD000099), and then refuses re-sends', async () => {
     const accountKey = await account('active', { token_attempt_limit: 2 });
     const body = smsBody();
