@@ -49,6 +49,23 @@ export async function pool(count: number, concurrency: number, task: (index: num
   );
 }
 
+/**
+ * Runs `count` tasks arriving at `perSecond` (open loop: each starts on schedule whether or not
+ * the earlier ones finished), as independent users do; resolves when all have finished. Latency
+ * measured this way is what one arrival sees at that rate, not the queueing of a closed loop.
+ */
+export async function paced(count: number, perSecond: number, task: (index: number) => Promise<void>): Promise<void> {
+  const t0 = performance.now();
+  const running: Array<Promise<void>> = [];
+  for (let index = 0; index < count; index++) {
+    const due = t0 + (index * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    running.push(task(index));
+  }
+  await Promise.all(running);
+}
+
 export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

@@ -45,6 +45,7 @@ import { createDevCredentials } from '../scripts/lib/dev-credentials';
 import { startDevServer } from '../scripts/lib/dev-server';
 import { freePort } from '../scripts/lib/free-port';
 import { PROJECT_ROOT, resolveTemporalCli } from '../scripts/lib/temporal-cli';
+import { buildWorkflowBundle } from '../worker/bundle';
 import { startWorkerProcess, type WorkerProcess } from '../scripts/lib/worker-process';
 import { BankDeviceControl } from '../simulators/bank-device';
 import { EsignControl } from '../simulators/esign';
@@ -62,6 +63,7 @@ import {
 import {
   MIB,
   cpuSeconds,
+  paced,
   load1,
   median,
   percentile,
@@ -92,6 +94,8 @@ interface Options {
   /** Approvals waiting at once in the scale section. */
   waiting: number;
   tokens: number;
+  /** Arrival rate of those tokens, per second. */
+  tokensPerSecond: number;
   earlyTokens: number;
   idleSeconds: number;
   /** Phone checks in the rate burst. */
@@ -118,6 +122,7 @@ function parseOptions(argv: string[]): Options {
     memoryWorkflows: number('memory-workflows', quick ? 60 : 1000),
     waiting: number('waiting', quick ? 200 : 10_000),
     tokens: number('tokens', quick ? 40 : 1000),
+    tokensPerSecond: number('tokens-per-second', 5),
     earlyTokens: number('early-tokens', quick ? 10 : 100),
     idleSeconds: number('idle-seconds', quick ? 10 : 60),
     rateChecks: number('rate-checks', quick ? 150 : 1000),
@@ -170,12 +175,12 @@ async function main(): Promise<void> {
       baseline: join(work, 'baseline-bundle.js'),
     };
     const logger = new DefaultLogger('WARN');
-    for (const [variant, workflowsPath] of [
-      ['project', require.resolve('../workflows')],
-      ['baseline', require.resolve('./baseline-workflows')],
-    ] as const) {
-      writeFileSync(bundles[variant], (await bundleWorkflowCode({ workflowsPath, logger })).code);
-    }
+    // The project's bundle is the one `npm run build` ships (worker/bundle.ts).
+    writeFileSync(bundles.project, await buildWorkflowBundle(logger));
+    writeFileSync(
+      bundles.baseline,
+      (await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflows'), logger })).code,
+    );
 
     const accountKey = randomUUID();
     await bank.registerAccount({ account_key: accountKey, approvers: [APPROVER_CPF] });
@@ -479,7 +484,9 @@ async function main(): Promise<void> {
       tokens.set(request.deviceKey, await tokenFor(request.deviceKey));
     });
     const loadBeforeTokens = load1();
-    await pool(tokenTargets.length, 16, async (i) => {
+    // Approvers type their tokens independently: arrivals at a fixed rate (open loop), so each
+    // latency is what one approver sees while the rest wait, not the queue of a closed loop.
+    await paced(tokenTargets.length, options.tokensPerSecond, async (i) => {
       const { index, group } = tokenTargets[i]!;
       const request = requests[index]!;
       const handle = client.workflow.getHandle(`device-approval/${accountKey}/${request.deviceKey}`);
@@ -706,6 +713,7 @@ async function main(): Promise<void> {
         databaseBytesPerOpenApproval: Math.round((dbAfter - dbBefore) / options.waiting),
         tokens: {
           submitted: options.tokens,
+          perSecond: options.tokensPerSecond,
           accepted: latencies.length,
           failed: tokenFailures,
           loadAverage: loadBeforeTokens,
@@ -807,6 +815,8 @@ interface Results {
     databaseBytesPerOpenApproval: number;
     tokens: {
       submitted: number;
+      /** Arrival rate of the tokens (open loop), per second. */
+      perSecond: number;
       accepted: number;
       failed: number;
       loadAverage: number;
@@ -883,7 +893,7 @@ function markdown(results: Results): string {
     `| worker RSS before / all waiting / after ${s.idleWindowSeconds} s idle / after tokens | ${s.workerRssMiB.before} / ${s.workerRssMiB.allWaiting} / ${s.workerRssMiB.afterIdle} / ${s.workerRssMiB.afterTokens} MiB | < 500 MiB, independent of the number waiting |`,
     `| worker CPU during ${s.idleWindowSeconds} s idle | ${s.idleCpuSeconds} s | ≈ 0 |`,
     `| database bytes per open approval | ${s.databaseBytesPerOpenApproval} | — |`,
-    `| token → APPROVED p50 / p95 / p99 / max (${s.tokens.accepted} of ${s.tokens.submitted} accepted, ${s.tokens.failed} failed; load ${s.tokens.loadAverage}) | ${s.tokens.latencyMs.p50} / ${s.tokens.latencyMs.p95} / ${s.tokens.latencyMs.p99} / ${s.tokens.latencyMs.max} ms | p99 < 1000 ms |`,
+    `| token → APPROVED p50 / p95 / p99 / max (${s.tokens.submitted} arriving at ${s.tokens.perSecond}/s, ${s.tokens.accepted} accepted, ${s.tokens.failed} failed; load ${s.tokens.loadAverage}) | ${s.tokens.latencyMs.p50} / ${s.tokens.latencyMs.p95} / ${s.tokens.latencyMs.p99} / ${s.tokens.latencyMs.max} ms | p99 < 1000 ms |`,
     `| token → APPROVED p50 / p99 for the first started (evicted when more wait than the cache holds) / the last started (cached) | ${s.tokens.firstStarted.p50} / ${s.tokens.firstStarted.p99} ms / ${s.tokens.lastStarted.p50} / ${s.tokens.lastStarted.p99} ms | — |`,
     `| tokens typed while the bank still answered the creation call | ${s.earlyTokens.accepted} of ${s.earlyTokens.submitted} accepted${refused ? `, refused: ${refused}` : ''} | none refused |`,
     '',
