@@ -23,8 +23,12 @@ export function isValidCpf(value: string): boolean {
 }
 
 export const CPF_RULES: StringRule[] = [
-  pattern(/^\d{11}$/, 'must be exactly 11 digits'),
-  { test: isValidCpf, message: 'is not a valid CPF (check digits do not match)' },
+  pattern(/^\d{11}$/, 'must be exactly 11 digits, without dots or dash'),
+  // Only an 11-digit value has check digits to compare: a formatted CPF gets the message above alone.
+  {
+    test: (value) => !/^\d{11}$/.test(value) || isValidCpf(value),
+    message: 'is not a valid CPF (check digits do not match)',
+  },
 ];
 
 const GB11643_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;

@@ -62,6 +62,14 @@ describe('device approval input', () => {
     expect(fieldsOf({ ...base, approverCpf: cpf })).toEqual(['approverCpf']);
   });
 
+  it('a formatted CPF is told to drop the dots and dash, not that its check digits are wrong', () => {
+    const result = deviceApprovalInputSchema.safeParse({ ...base, approverCpf: '529.982.247-25' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)).toEqual([
+      'approverCpf: must be exactly 11 digits, without dots or dash',
+    ]);
+  });
+
   it.each(vectors.uuid_v4.invalid)('refuses the non-v4 UUID %s in each key field', (uuid) => {
     for (const field of ['accountKey', 'deviceKey', 'sessionId'] as const) {
       expect(fieldsOf({ ...base, [field]: uuid })).toEqual([field]);
