@@ -6,8 +6,21 @@
  * what its script implies.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KycClientError, UpdateRefusedError, AlreadyFinishedError, FlowFailedError, type KycClient } from '../client';
-import type { DeviceApprovalInput } from '../contracts/device-approval';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import {
+  KycClientError,
+  UpdateRefusedError,
+  AlreadyFinishedError,
+  FlowFailedError,
+  type DeviceApprovalHandle,
+  type KycClient,
+} from '../client';
+import {
+  APPROVAL_FAILURE,
+  isTerminalStatus,
+  type DeviceApprovalInput,
+  type DeviceApprovalStatus,
+} from '../contracts/device-approval';
 import { BankDeviceControl } from '../simulators/bank-device';
 import { EsignControl } from '../simulators/esign';
 import { subjectOf } from '../simulators/framework/request-log';
@@ -55,6 +68,8 @@ const BANK_POLICY = {
 /** Errors that say "the server could not be used right now" (a restart), not "no". */
 function isTransient(error: unknown): boolean {
   if (error instanceof KycClientError) return error.kind === 'connection';
+  // A closed or unknown workflow (e.g. a workflow cancel after the approval ended) is an answer.
+  if (error instanceof WorkflowNotFoundError) return false;
   return true;
 }
 
@@ -102,6 +117,66 @@ const rememberToken = (context: DriverContext, token: string, flow: string) => {
   // Tokens made only of hex digits could match any hex id in a log line: checked only when they cannot.
   if (/[g-z]/.test(token)) context.personal.push({ kind: 'token', value: token, flow });
 };
+
+/** Statuses an approval passes through on its own: an update refused in one applies once it has moved on. */
+const PASSING_STATUSES: ReadonlySet<DeviceApprovalStatus> = new Set(['CREATING', 'VALIDATING']);
+/** How often one scripted update is tried again while the approval is not yet where it applies. */
+const MAX_UPDATE_TRIES = 12;
+
+/**
+ * One scripted update (submitToken, resendToken, cancel), sent when the approval is in a state
+ * where it applies. A refusal that says "not yet" is waited out with a bound, then sent again
+ * with a fresh request id (a refused update is not recorded, so nothing is done twice):
+ * `InvalidState` while the approval is CREATING or VALIDATING (the bank's create or a token
+ * check still in flight; an update delivered in the same workflow task as the create's answer
+ * is validated before that answer is applied) waits until it has left that status;
+ * `BankUnavailable` (the bank's retries ran out, nothing was used) waits 2 s. A refusal because
+ * the approval has already ended returns `undefined` with the reason in `problems`: the script
+ * can no longer apply, and the flow's final state is compared with what the script implies as
+ * it stands (an approval that ended early is a finding, not something to excuse). Any other
+ * refusal is thrown.
+ */
+async function whenApplicable<T>(
+  handle: DeviceApprovalHandle,
+  problems: string[],
+  what: string,
+  nextRequestId: () => string,
+  call: (requestId: string) => Promise<T>,
+): Promise<T | undefined> {
+  for (let tries = 1; ; tries++) {
+    const requestId = nextRequestId();
+    try {
+      return await attempt(problems, what, () => call(requestId));
+    } catch (error) {
+      if (error instanceof AlreadyFinishedError) {
+        problems.push(`${what}: not sent, the approval had already ended (${error.status})`);
+        return undefined;
+      }
+      if (!(error instanceof UpdateRefusedError) || tries >= MAX_UPDATE_TRIES) throw error;
+      if (error.failureType === APPROVAL_FAILURE.bankUnavailable) {
+        problems.push(`${what}: bank unavailable, sent again`);
+        await sleep(2_000);
+        continue;
+      }
+      if (error.failureType !== APPROVAL_FAILURE.invalidState) throw error;
+      const state = await attempt(problems, 'state', () => handle.state());
+      if (isTerminalStatus(state.status)) {
+        problems.push(`${what}: not applied, the approval had already ended as ${state.status}`);
+        return undefined;
+      }
+      problems.push(`${what}: refused while the approval was ${state.status === 'WAITING_FOR_TOKEN' ? 'moving on' : state.status}, sent again`);
+      if (PASSING_STATUSES.has(state.status)) {
+        const passing = state.status;
+        await until(async () => {
+          const now = await attempt(problems, 'state', () => handle.state());
+          return now.status === passing ? undefined : now;
+        }, `${handle.workflowId} to leave ${passing}`);
+      } else {
+        await sleep(500 * tries);
+      }
+    }
+  }
+}
 
 export async function driveDevice(
   context: DriverContext,
@@ -151,67 +226,60 @@ export async function driveDevice(
     };
     let requests = 0;
     const requestId = () => `chaos-${context.seed}-${script.name}-${++requests}`;
-    /** One token typed: repeated with the same request id over outages; a fresh one after BankUnavailable. */
-    const submit = async (token: string) => {
-      for (let tries = 1; ; tries++) {
-        const id = requestId();
-        try {
-          return await attempt(problems, 'submitToken', () => handle.submitToken(token, { requestId: id }));
-        } catch (error) {
-          if (error instanceof UpdateRefusedError && error.failureType === 'BankUnavailable' && tries < 10) {
-            problems.push('submitToken: bank unavailable, typed again');
-            await sleep(2_000);
-            continue;
-          }
-          throw error;
-        }
-      }
-    };
+    /** One token typed, when the approval can take it; `undefined` when it had already ended. */
+    const submit = (token: string) =>
+      whenApplicable(handle, problems, 'submitToken', requestId, (id) => handle.submitToken(token, { requestId: id }));
 
     // An expiring approval needs nothing from the approver (its device may not even be created in time).
     if (script.contactType !== 'liveness' && script.variant !== 'expire') {
       let sent = await readToken(1);
       await sleep(script.thinkMs);
       // The bank sends the token while it creates the device; re-sends and cancels need the
-      // approval to have seen the creation's answer (a killed worker may still owe it).
+      // approval to have seen the creation's answer (a killed worker may still owe it). Each
+      // update below still copes with a refusal that says "not yet" (whenApplicable).
       await until(async () => {
         const state = await attempt(problems, 'state', () => handle.state());
         return state.status === 'CREATING' ? undefined : state;
       }, `${script.name} to leave CREATING`);
+      /** False once the approval has ended under the script: what is left of it no longer applies. */
+      let open = true;
       if (script.variant === 'approve' || script.variant === 'lock') {
-        for (let index = 0; index < script.wrongTokens; index++) {
+        for (let index = 0; index < script.wrongTokens && open; index++) {
           const wrong = wrongToken(random, sent.token);
           rememberToken(context, wrong, handle.workflowId);
           const answer = await submit(wrong);
-          if (answer.outcome === 'locked') break;
+          if (answer === undefined || answer.outcome === 'locked') open = false;
         }
       }
-      for (let index = 0; index < script.resends; index++) {
-        const id = requestId();
-        const answer = await attempt(problems, 'resendToken', () => handle.resendToken({ requestId: id }));
-        if (answer.outcome === 'sent') sent = await readToken(sent.tokens_sent + 1);
+      for (let index = 0; index < script.resends && open; index++) {
+        const answer = await whenApplicable(handle, problems, 'resendToken', requestId, (id) =>
+          handle.resendToken({ requestId: id }),
+        );
+        if (answer === undefined || answer.outcome === 'locked') open = false;
+        else sent = await readToken(sent.tokens_sent + 1);
       }
-      if (script.variant === 'approve') {
+      if (script.variant === 'approve' && open) {
         // A re-send retried by the worker after a timeout may change the token once more: read it again.
         for (let tries = 1; tries <= 3; tries++) {
           const answer = await submit(sent.token!);
-          if (answer.outcome !== 'wrong') break;
+          if (answer?.outcome !== 'wrong') break;
           problems.push('the token changed after it was read (a re-send retried by the worker)');
           sent = await readToken(1);
         }
       }
-      if (script.variant === 'cancel-update') {
-        const id = requestId();
-        await attempt(problems, 'cancel', () =>
+      if (script.variant === 'cancel-update' && open) {
+        await whenApplicable(handle, problems, 'cancel', requestId, (id) =>
           handle.cancel('chaos: the requester withdrew', { requestId: id }),
-        ).catch((error: unknown) => {
-          if (!(error instanceof AlreadyFinishedError)) throw error;
-        });
+        );
       }
-      if (script.variant === 'cancel-workflow') {
+      if (script.variant === 'cancel-workflow' && open) {
         await attempt(problems, 'workflow cancel', () =>
           context.kyc.temporal.workflow.getHandle(handle.workflowId).cancel(),
-        );
+        ).catch((error: unknown) => {
+          // Already closed: the result below shows how it ended.
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+          problems.push('workflow cancel: not sent, the approval had already ended');
+        });
       }
     }
     const final = await attempt(problems, 'result', () => handle.result(), 1_800_000);
