@@ -263,7 +263,12 @@ export function checkInvariants(record: ChaosRecord): CheckSummary {
         // Temporal repeats an answered call only when the activity's completion was lost: a worker
         // killed, or the server down, between the answer and the repeat (docs/phone-check.md).
         const lostToStackFault = stackFaultBetween(record, previous.at, billed[index]!.at);
-        if (unanswered && flow.unansweredCall === 'retry') {
+        if (unanswered && lostToStackFault) {
+          // A worker killed (or the server down) while the call waited for its answer: Temporal
+          // retries the lost attempt inside the activity, which cannot tell it from an ordinary
+          // retry, so the result may or may not count it (docs/phone-check.md), whatever the policy.
+          allowed.billedRepeatsAfterStackFault += 1;
+        } else if (unanswered && flow.unansweredCall === 'retry') {
           unansweredRepeats += 1;
           allowed.billedRepeatsAfterUnansweredCall += 1;
         } else if (!unanswered && lostToStackFault) {

@@ -185,6 +185,25 @@ it('a repeat after an unanswered call is allowed by the retry policy only when t
   ]);
 });
 
+it('a repeat after an unanswered call with a worker killed meanwhile is allowed uncounted, under either policy', async () => {
+  await phone.injectFault({ route: `POST ${PHONE_VERIFICATION_PATH}`, kind: 'drop' });
+  await callGateway().catch(() => undefined);
+  const [first] = phoneSimulator.app.sim.requests.entries;
+  await callGateway();
+  const withKill = (flow: FlowOutcome): ChaosRecord => ({
+    ...record([flow]),
+    workerDeaths: [{ from: first!.at + 1, to: first!.at + 2, what: 'worker 0 killed' }],
+  });
+
+  for (const unansweredCall of ['retry', 'fail'] as const) {
+    const summary = checkInvariants(withKill({ ...phoneFlow(0), unansweredCall }));
+    expect(summary.anomalies.map(describeAnomaly)).toEqual([]);
+    expect(summary.allowed.billedRepeatsAfterStackFault).toBe(1);
+  }
+  // Without the kill, the same calls are the uncounted repeat of the test above.
+  expect(checkInvariants(record([phoneFlow(0)])).anomalies).toHaveLength(1);
+});
+
 it('personal data in a log line is an anomaly that names the flow and the line, never the value', () => {
   const summary = checkInvariants(
     record([], [{ source: 'worker 0 log', text: `ready\ncalling the gateway for ${PHONE}\n` }]),
