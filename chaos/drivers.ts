@@ -164,7 +164,9 @@ async function whenApplicable<T>(
         problems.push(`${what}: not applied, the approval had already ended as ${state.status}`);
         return undefined;
       }
-      problems.push(`${what}: refused while the approval was ${state.status === 'WAITING_FOR_TOKEN' ? 'moving on' : state.status}, sent again`);
+      problems.push(
+        `${what}: refused while the approval was ${state.status === 'WAITING_FOR_TOKEN' ? 'moving on' : state.status}, sent again`,
+      );
       if (PASSING_STATUSES.has(state.status)) {
         const passing = state.status;
         await until(async () => {

@@ -6,8 +6,10 @@
  * URL of the worker whose activity started the flow: a callback sent while that worker is dead is
  * lost, and the flow must then end by polling.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { KycClient } from '../client';
 import { createDevCredentials } from '../scripts/lib/dev-credentials';
@@ -77,6 +79,88 @@ export class WorkerSlot {
   }
 }
 
+/**
+ * The dev server's SQLite settings: write-ahead logging, so reads no longer wait for the one
+ * writer, and `synchronous=normal`, which in WAL mode keeps every commit across a killed process
+ * (only an OS crash may lose the last ones) with far fewer fsyncs (https://www.sqlite.org/wal.html,
+ * https://www.sqlite.org/pragma.html#pragma_synchronous). The server keeps one connection to a
+ * file database: with the default rollback journal and full sync, a loaded two-core machine made
+ * its calls run past their deadlines ("context deadline exceeded", then SQLite's
+ * `interrupted (9)` and "shard status unknown" once the shard could not be acquired).
+ */
+const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'];
+/** How long a restart waits after SIGTERM for the old server to exit before SIGKILL. */
+const SERVER_STOP_GRACE_MS = 60_000;
+/** How long a restarted server may take to start and to serve its shard. */
+const SERVER_START_TIMEOUT_MS = 180_000;
+
+/** Ids of processes with one of `paths` open (Linux /proc; nothing elsewhere). */
+function processesHolding(paths: string[]): number[] {
+  if (!existsSync('/proc')) return [];
+  const holders: number[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const holds = fds.some((fd) => {
+      try {
+        return paths.includes(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      } catch {
+        return false;
+      }
+    });
+    if (holds) holders.push(Number(pid));
+  }
+  return holders;
+}
+
+/** Waits until no process has the database (or its WAL) open: the old server has let go of it. */
+async function waitForDatabaseReleased(dbFile: string, timeoutMs: number): Promise<void> {
+  const paths = [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const holders = processesHolding(paths);
+    if (holders.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`${dbFile} is still open in process(es) ${holders.join(', ')} after the dev server exited`);
+    }
+    await sleep(500);
+  }
+}
+
+/**
+ * Waits until the server serves its history shard, not only its frontend (`getSystemInfo`): a
+ * description of a workflow that does not exist answers NOT_FOUND once the shard is acquired,
+ * UNAVAILABLE ("shard status unknown") before.
+ */
+async function waitForShard(address: string, namespace: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    let connection: Connection | undefined;
+    try {
+      connection = await Connection.connect({ address, connectTimeout: 5_000 });
+      await connection.withDeadline(Date.now() + 10_000, () =>
+        connection!.workflowService.describeWorkflowExecution({
+          namespace,
+          execution: { workflowId: 'chaos-shard-readiness-probe' },
+        }),
+      );
+      return; // (a workflow by that id would do as well)
+    } catch (error) {
+      if ((error as { code?: number }).code === 5 /* NOT_FOUND */) return;
+      last = error;
+      await sleep(1_000);
+    } finally {
+      await connection?.close().catch(() => undefined);
+    }
+  }
+  throw new Error(`the restarted dev server did not serve its shard within ${timeoutMs} ms: ${String(last)}`);
+}
+
 export interface ChaosStack {
   server: DevServer;
   simulators: RunningSimulators;
@@ -94,7 +178,14 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
   const cliPath = resolveTemporalCli();
   const dbFile = join(work, 'temporal.db');
   const serverLogFile = join(work, 'server.log');
-  let server = await startDevServer({ cliPath, dbFile, logFile: serverLogFile });
+  const serverOptions = {
+    cliPath,
+    dbFile,
+    logFile: serverLogFile,
+    sqlitePragmas: SQLITE_PRAGMAS,
+    stopGraceMs: SERVER_STOP_GRACE_MS,
+  };
+  let server = await startDevServer(serverOptions);
   const port = server.port;
   log(`dev server on ${server.address}, database ${dbFile}`);
 
@@ -147,10 +238,18 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     serverLogFile,
     async restartServer(downMs: number) {
       const from = Date.now();
-      await server.stop();
-      await new Promise((resolve) => setTimeout(resolve, downMs));
+      // SIGTERM, then the old process's exit; a second server must never open the file while the
+      // first still has it (two writers on one SQLite file).
+      const stopped = await server.stop();
+      log(
+        `dev server stopped: exited ${stopped.exitMs} ms after SIGTERM` +
+          (stopped.killed ? ` (SIGKILL after ${SERVER_STOP_GRACE_MS} ms)` : ''),
+      );
+      await waitForDatabaseReleased(dbFile, 30_000);
+      await sleep(downMs);
       // Same port and database: the workers and clients reconnect to the address they know.
-      server = await startDevServer({ cliPath, dbFile, port, logFile: serverLogFile, startTimeoutMs: 120_000 });
+      server = await startDevServer({ ...serverOptions, port, startTimeoutMs: SERVER_START_TIMEOUT_MS });
+      await waitForShard(server.address, server.namespace, SERVER_START_TIMEOUT_MS);
       serverDown.push({ from, to: Date.now(), what: 'dev server restarted' });
     },
     async close() {

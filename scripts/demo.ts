@@ -147,7 +147,7 @@ async function main(): Promise<void> {
         uiCodecEndpoint: codecServer.url,
         logFile: join(logDir, 'temporal.log'),
       });
-      cleanups.push(() => server.stop());
+      cleanups.push(async () => void (await server.stop()));
       temporalAddress = server.address;
       namespace = server.namespace;
       uiUrl = server.uiUrl;

@@ -32,6 +32,19 @@ export interface DevServerOptions {
   /** The server's own output goes here (it is noisy); discarded when omitted. */
   logFile?: string;
   startTimeoutMs?: number;
+  /**
+   * SQLite pragmas for a db file (`--sqlite-pragma`, "name=value"), e.g. `journal_mode=wal`:
+   * readers then no longer wait for the writer (https://www.sqlite.org/wal.html).
+   */
+  sqlitePragmas?: string[];
+  /** How long `stop()` waits after SIGTERM for the server to exit before SIGKILL (default 10 s). */
+  stopGraceMs?: number;
+}
+
+/** How a `stop()` went: how long the exit took and whether SIGKILL was needed after the grace. */
+export interface DevServerStop {
+  exitMs: number;
+  killed: boolean;
 }
 
 export interface DevServer {
@@ -40,7 +53,8 @@ export interface DevServer {
   uiUrl?: string;
   namespace: string;
   process: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM, then waits for the process to exit (SIGKILL after the grace); resolves once it has exited. */
+  stop(): Promise<DevServerStop>;
 }
 
 export async function waitForServer(
@@ -92,6 +106,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
+    for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   }
   if (options.uiPort) args.push('--ui-ip', ip, '--ui-port', String(options.uiPort));
   else args.push('--headless');
@@ -127,18 +142,20 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     uiUrl: options.uiPort ? `http://${ip}:${options.uiPort}` : undefined,
     process: child,
     async stop() {
-      if (exited) return;
+      const from = Date.now();
+      if (exited) return { exitMs: 0, killed: false };
       child.kill('SIGTERM');
       const giveUp = new AbortController();
-      const killed = await Promise.race([
+      const exitedInTime = await Promise.race([
         exitPromise.then(() => true),
-        sleep(10_000, false, { signal: giveUp.signal }).catch(() => false),
+        sleep(options.stopGraceMs ?? 10_000, false, { signal: giveUp.signal }).catch(() => false),
       ]);
       giveUp.abort();
-      if (!killed) {
+      if (!exitedInTime) {
         child.kill('SIGKILL');
         await exitPromise;
       }
+      return { exitMs: Date.now() - from, killed: !exitedInTime };
     },
   };
 }
