@@ -157,6 +157,50 @@ it('a device create retried without the status read is an anomaly naming the wor
   expect(text).toMatch(new RegExp(`POST /account/:account_key/device .*device_key=${device.deviceKey} -> 409`));
 });
 
+it('a create held by the bank past the caller timeout, refused after the retry created the device, is allowed', async () => {
+  const accountKey = randomUUID();
+  const deviceKey = randomUUID();
+  await bank.registerAccount({ account_key: accountKey, approvers: [APPROVER] });
+  const body = {
+    device_key: deviceKey,
+    session_id: randomUUID(),
+    tfa_info: { approver_document_number: APPROVER, contact_type: 'sms' as const },
+  };
+  // The first create is held 1.5 s before the bank acts on it; its caller gives up after 0.3 s.
+  await bank.generic.injectFault({ route: 'POST /account/:account_key/device', kind: 'delay', delayMs: 1_500 });
+  const impatient = new BankDeviceClient({
+    baseUrl: bankSimulator.url,
+    apiClientKey: credentials.bankApiClientKey,
+    privateKeyPem: credentials.bankPrivateKeyPem,
+    timeoutMs: 300,
+  });
+  await expect(impatient.createDevice(accountKey, body)).rejects.toThrow();
+  // The retry reads first (not found: the held create has not acted yet) and creates.
+  await expect(client.getDevice(accountKey, deviceKey)).rejects.toThrow();
+  await client.createDevice(accountKey, body);
+  // The held create acts last and is refused as a duplicate.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const flow: FlowOutcome = {
+    name: 'device-1',
+    kind: 'device',
+    variant: 'approve',
+    workflowId: `device-approval/${accountKey}/${deviceKey}`,
+    expected: 'APPROVED',
+    observed: 'APPROVED',
+    accountKey,
+    deviceKey,
+  };
+  const creates = bankSimulator.app.sim.requests.entries.filter((entry) => entry.route.startsWith('POST '));
+  expect(creates.map((entry) => [entry.status, entry.fault])).toEqual([
+    [202, undefined],
+    [409, 'delay'],
+  ]);
+
+  const summary = checkInvariants(record([flow]));
+  expect(summary.anomalies.map(describeAnomaly)).toEqual([]);
+  expect(summary.allowed.racedDeviceCreates).toBe(1);
+});
+
 it('a billed phone answer bought again after it was answered is an anomaly naming the check and both calls', async () => {
   await callGateway();
   await callGateway();
