@@ -35,6 +35,13 @@ const SIZES = {
   full: { flows: 1000, loadSeconds: 420, workerKills: 6, serverRestarts: 2 },
 } as const;
 
+/** Server log text that shows its persistence falling behind (counted in the report). */
+const SERVER_LOG_SIGNS = {
+  deadlineExceeded: 'context deadline exceeded',
+  sqliteInterrupted: 'interrupted (9)',
+  shardStatusUnknown: 'shard status unknown',
+};
+
 /** The workers' HTTP timeout per provider call; injected delays go past it. */
 const PROVIDER_TIMEOUT_MS = 4_000;
 /** Slack in the callback/poll bound for workflow tasks waiting on a loaded two-core machine. */
@@ -317,6 +324,15 @@ async function main(): Promise<void> {
   const loadAfter = loadavg();
 
   const requestLogText = JSON.stringify(requests);
+  const serverLogText = readFileSync(stack.serverLogFile, 'utf8');
+  // How the server's SQLite kept up: calls past their deadline, and the stall of an earlier full run.
+  const serverLog = Object.fromEntries(
+    Object.entries(SERVER_LOG_SIGNS).map(([name, sign]) => [name, serverLogText.split(sign).length - 1]),
+  ) as Record<keyof typeof SERVER_LOG_SIGNS, number>;
+  log(
+    `dev server log: ${serverLog.deadlineExceeded} deadline exceeded, ${serverLog.sqliteInterrupted} SQLite interrupted (9), ` +
+      `${serverLog.shardStatusUnknown} shard status unknown`,
+  );
   const record: ChaosRecord = {
     flows,
     requests,
@@ -335,7 +351,7 @@ async function main(): Promise<void> {
         source: `worker ${slot.index} log`,
         text: readFileSync(slot.logFile, 'utf8'),
       })),
-      { source: 'dev server log', text: readFileSync(stack.serverLogFile, 'utf8') },
+      { source: 'dev server log', text: serverLogText },
       { source: 'simulator request logs', text: requestLogText },
       { source: 'e-signature callback deliveries', text: JSON.stringify(deliveries) },
     ],
@@ -378,6 +394,7 @@ async function main(): Promise<void> {
     workerKills,
     serverRestarts,
     workerStarts: stack.workers.reduce((sum, slot) => sum + slot.starts, 0),
+    serverLog,
     workflowsChecked: health.executions,
     callbacks: summary.callbacks,
     allowed: summary.allowed,
@@ -417,6 +434,7 @@ type Report = {
   serverRestarts: number;
   callbacks: { delivered: number; lost: number; forgedRefused: number; slowestMs: number };
   allowed: Record<string, number>;
+  serverLog: Record<keyof typeof SERVER_LOG_SIGNS, number>;
   anomalies: number;
   anomalyDetails: string[];
   wallSeconds: number;
@@ -459,6 +477,10 @@ function markdown(report: Report): string {
       Object.entries(report.allowed)
         .map(([k, n]) => `${k} ${n}`)
         .join(', '),
+    ],
+    [
+      'dev server log lines: deadline exceeded / SQLite interrupted (9) / shard status unknown',
+      `${report.serverLog.deadlineExceeded} / ${report.serverLog.sqliteInterrupted} / ${report.serverLog.shardStatusUnknown}`,
     ],
     ['**anomalies**', `**${report.anomalies}**`],
     [
