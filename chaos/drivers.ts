@@ -136,7 +136,7 @@ const MAX_UPDATE_TRIES = 12;
  * it stands (an approval that ended early is a finding, not something to excuse). Any other
  * refusal is thrown.
  */
-async function whenApplicable<T>(
+export async function whenApplicable<T>(
   handle: DeviceApprovalHandle,
   problems: string[],
   what: string,
