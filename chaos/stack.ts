@@ -80,13 +80,14 @@ export class WorkerSlot {
 }
 
 /**
- * The dev server's SQLite settings: write-ahead logging, so reads no longer wait for the one
- * writer, and `synchronous=normal`, which in WAL mode keeps every commit across a killed process
- * (only an OS crash may lose the last ones) with far fewer fsyncs (https://www.sqlite.org/wal.html,
+ * The dev server's SQLite settings: write-ahead logging with `synchronous=normal`, so a commit is
+ * one append to the log rather than several fsyncs, and every commit survives a killed process
+ * (only an OS crash may lose the last ones) (https://www.sqlite.org/wal.html,
  * https://www.sqlite.org/pragma.html#pragma_synchronous). The server keeps one connection to a
- * file database: with the default rollback journal and full sync, a loaded two-core machine made
- * its calls run past their deadlines ("context deadline exceeded", then SQLite's
- * `interrupted (9)` and "shard status unknown" once the shard could not be acquired).
+ * file database, so every persistence call waits its turn: with the default rollback journal and
+ * full sync, a loaded two-core machine made its calls run past their deadlines ("context deadline
+ * exceeded", then SQLite's `interrupted (9)` and "shard status unknown" once the shard could not
+ * be acquired after a restart).
  */
 const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'];
 /** How long a restart waits after SIGTERM for the old server to exit before SIGKILL. */

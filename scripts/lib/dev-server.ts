@@ -33,8 +33,8 @@ export interface DevServerOptions {
   logFile?: string;
   startTimeoutMs?: number;
   /**
-   * SQLite pragmas for a db file (`--sqlite-pragma`, "name=value"), e.g. `journal_mode=wal`:
-   * readers then no longer wait for the writer (https://www.sqlite.org/wal.html).
+   * SQLite pragmas for a db file (`--sqlite-pragma`, "name=value"), e.g. `journal_mode=wal`
+   * (https://www.sqlite.org/wal.html).
    */
   sqlitePragmas?: string[];
   /** How long `stop()` waits after SIGTERM for the server to exit before SIGKILL (default 10 s). */
