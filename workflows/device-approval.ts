@@ -415,7 +415,12 @@ async function runDeviceApproval(input: DeviceApprovalInput): Promise<DeviceAppr
     {
       validator: (args) => {
         checkInputOrFail(resendTokenArgsCheck, args, 'resendToken');
-        requireResendAllowed();
+        // Asked while the bank is still answering the creation call (the approver may already have
+        // the first token): accepted like an early token, and the handler applies the re-send
+        // rules once creation has finished (it waits its turn behind the creation step). Only the
+        // validator changed: a refused update leaves no history, so no patch is needed.
+        if (state.status === 'CREATING') requireBeforeDeadline();
+        else requireResendAllowed();
       },
     },
   );

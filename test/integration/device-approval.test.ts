@@ -231,6 +231,28 @@ describe('wrong tokens', () => {
     ]);
   });
 
+  it('accepts a re-send asked while the bank is still answering the creation call, and applies it after', async () => {
+    await bank.slow('create', 3000, 1, 'after');
+    const request = input({ policy: { resendCooldownMs: 0 } });
+    const handle = await start(request);
+    await tokenOnceSent(request.deviceKey);
+    expect((await handle.query(approvalStateQuery)).status).toBe('CREATING');
+    expect(await handle.executeUpdate(resendTokenUpdate, { args: [{}] })).toMatchObject({ outcome: 'sent' });
+    expect(await bank.sentToken(request.deviceKey)).toMatchObject({ tokens_sent: 2 });
+    await handle.executeUpdate(cancelApprovalUpdate, { args: [{ reason: 'test cleanup' }] });
+  });
+
+  it('a re-send asked while creating still meets the cool-down once the device exists', async () => {
+    await bank.slow('create', 3000, 1, 'after');
+    const request = input({ policy: { resendCooldownMs: 60_000 } });
+    const handle = await start(request);
+    await tokenOnceSent(request.deviceKey);
+    const refused = await updateFailure(handle.executeUpdate(resendTokenUpdate, { args: [{}] }));
+    expect(refused.type).toBe('ResendCooldown');
+    expect(await bank.sentToken(request.deviceKey)).toMatchObject({ tokens_sent: 1 });
+    await handle.executeUpdate(cancelApprovalUpdate, { args: [{ reason: 'test cleanup' }] });
+  });
+
   it('still refuses a malformed token while the device is being created', async () => {
     await bank.slow('create', 3000, 1, 'after');
     const handle = await start(input());
