@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import { KycClient } from '../client';
 import { createDevCredentials } from '../scripts/lib/dev-credentials';
 import { startDevServer, type DevServer } from '../scripts/lib/dev-server';
@@ -19,6 +19,7 @@ import { resolveTemporalCli } from '../scripts/lib/temporal-cli';
 import { startWorkerProcess, type WorkerProcess } from '../scripts/lib/worker-process';
 import { startAllSimulators, type RunningSimulators } from '../simulators/main';
 import { ESIGN_CALLBACK_PATH } from '../worker/callback-receiver';
+import { buildWorkflowBundle } from '../worker/bundle';
 import type { Interval } from './checker';
 
 export interface ChaosStackOptions {
@@ -195,11 +196,8 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
 
   log('bundling the workflows once for both workers');
   const bundlePath = join(work, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
-  writeFileSync(bundlePath, code);
+  // The bundle `npm run build` ships (preloaded workflows module, encrypting failure converter).
+  writeFileSync(bundlePath, await buildWorkflowBundle(new DefaultLogger('WARN')));
 
   const env = (): NodeJS.ProcessEnv => ({
     ...process.env,
