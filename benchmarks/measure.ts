@@ -80,11 +80,25 @@ export const round3 = (value: number) => Math.round(value * 1000) / 1000;
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string };
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+}
+
+/**
+ * Frames that load code (CommonJS/ESM loaders, tsx's hooks): samples under them are the process
+ * starting, not the flows measured, and are reported apart.
+ */
+function loadsCode(frame: ProfileNode['callFrame']): boolean {
+  return (
+    frame.url.startsWith('node:internal/modules/') ||
+    /node_modules\/tsx\//.test(frame.url) ||
+    frame.functionName === 'compileFunction' ||
+    frame.functionName === 'wrapSafe'
+  );
 }
 
 /** Where a profiled function's code lives, coarse enough to say where a worker's time goes. */
@@ -113,8 +127,10 @@ function bucket(frame: ProfileNode['callFrame']): string {
 
 export interface ProfileBreakdown {
   file: string;
-  /** Busy milliseconds (not idle) in the profile. */
+  /** Busy milliseconds (not idle) in the profile, without loading code. */
   busyMs: number;
+  /** Milliseconds spent loading code (the process starting), left out of the buckets. */
+  startupMs: number;
   buckets: Array<{ name: string; ms: number; percentOfBusy: number }>;
   topFunctions: Array<{ name: string; ms: number }>;
 }
@@ -126,12 +142,28 @@ export function profileBreakdowns(dir: string): ProfileBreakdown[] {
     .map((file) => {
       const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
       const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+      const parent = new Map<number, number>();
+      for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+      const underLoader = new Map<number, boolean>();
+      const startsUp = (id: number): boolean => {
+        const known = underLoader.get(id);
+        if (known !== undefined) return known;
+        const up = parent.get(id);
+        const result = loadsCode(byId.get(id)!.callFrame) || (up !== undefined && startsUp(up));
+        underLoader.set(id, result);
+        return result;
+      };
       const selfUs = new Map<number, number>();
       profile.samples.forEach((id, index) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
       const buckets = new Map<string, number>();
       const functions = new Map<string, number>();
+      let startupUs = 0;
       for (const [id, us] of selfUs) {
         const frame = byId.get(id)!.callFrame;
+        if (startsUp(id)) {
+          startupUs += us;
+          continue;
+        }
         const name = bucket(frame);
         buckets.set(name, (buckets.get(name) ?? 0) + us);
         if (name === 'idle') continue;
@@ -142,6 +174,7 @@ export function profileBreakdowns(dir: string): ProfileBreakdown[] {
       return {
         file,
         busyMs: Math.round(busyUs / 1000),
+        startupMs: Math.round(startupUs / 1000),
         buckets: [...buckets]
           .filter(([name]) => name !== 'idle')
           .sort((a, b) => b[1] - a[1])

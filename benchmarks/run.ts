@@ -131,6 +131,28 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
+/** Milliseconds spent loading code across a process's thread profiles. */
+function sumStartup(profiles: ProfileBreakdown[]): number {
+  return profiles.reduce((sum, p) => sum + (p.startupMs ?? 0), 0);
+}
+
+/** Bucket totals over all threads, project and baseline side by side, largest project share first. */
+function profileRows(project: ProfileBreakdown[], baseline: ProfileBreakdown[]): Array<[string, number, number]> {
+  const total = (profiles: ProfileBreakdown[]) => {
+    const sums = new Map<string, number>();
+    for (const p of profiles) for (const b of p.buckets) sums.set(b.name, (sums.get(b.name) ?? 0) + b.ms);
+    return sums;
+  };
+  const a = total(project);
+  const b = total(baseline);
+  const rows = [...new Set([...a.keys(), ...b.keys()])].map(
+    (name) => [name, a.get(name) ?? 0, b.get(name) ?? 0] as [string, number, number],
+  );
+  rows.sort((x, y) => y[1] - x[1]);
+  const sum = (index: 1 | 2) => rows.reduce((acc, row) => acc + row[index], 0);
+  return [...rows, ['**all busy time**', sum(1), sum(2)]];
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -340,19 +362,26 @@ async function main(): Promise<void> {
     await stopWorker(projectWorker);
     await stopWorker(baselineWorker);
 
-    log('overhead: CPU profile of the project worker (one more round of each flow)');
-    const profileDir = join(work, 'profile');
-    mkdirSync(profileDir);
-    const profiledQueue = unique('overhead-profiled');
-    const profiled = await startWorker('project', profiledQueue, {
-      env: overheadEnv,
-      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir],
-    });
-    await pool(4, 4, () => flows.projectDevice(profiledQueue));
-    await throughput(flows.projectDevice, profiledQueue);
-    await throughput(flows.projectPhone, profiledQueue);
-    await stopWorker(profiled);
-    const profiles = profileBreakdowns(profileDir);
+    log('overhead: CPU profiles of the project and the baseline worker (one more round of each flow)');
+    // Both sides profiled the same way, so the table says where the project's extra time goes.
+    const profileOf = async (variant: 'project' | 'baseline'): Promise<ProfileBreakdown[]> => {
+      const profileDir = join(work, `profile-${variant}`);
+      mkdirSync(profileDir);
+      const profiledQueue = unique(`overhead-profiled-${variant}`);
+      const profiled = await startWorker(variant, profiledQueue, {
+        env: overheadEnv,
+        nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir],
+      });
+      const [device, phone] =
+        variant === 'project' ? [flows.projectDevice, flows.projectPhone] : [flows.baselineDevice, flows.baselinePhone];
+      await pool(4, 4, () => device(profiledQueue));
+      await throughput(device, profiledQueue);
+      await throughput(phone, profiledQueue);
+      await stopWorker(profiled);
+      return profileBreakdowns(profileDir);
+    };
+    const profiles = await profileOf('project');
+    const baselineProfiles = await profileOf('baseline');
     loads.afterOverhead = load1();
 
     // -------------------------------------------------------------------------------------------
@@ -687,7 +716,9 @@ async function main(): Promise<void> {
         rounds: overheadRounds,
         deviceRatio: pick(overheadRounds, (r) => r.device.ratio),
         phoneRatio: pick(overheadRounds, (r) => r.phone.ratio),
-        profile: profiles.map((p) => ({ ...p, buckets: p.buckets.slice(0, 10) })).slice(0, 3),
+        profile: profiles,
+        baselineProfile: baselineProfiles,
+        profiledFlowsPerKind: options.overheadFlows,
       },
       memoryPerWaitingWorkflow: {
         workflowsPerSide: options.memoryWorkflows,
@@ -795,6 +826,10 @@ interface Results {
     deviceRatio: MinMedian;
     phoneRatio: MinMedian;
     profile: ProfileBreakdown[];
+    /** The baseline worker profiled the same way. */
+    baselineProfile: ProfileBreakdown[];
+    /** Device approvals, then phone checks, in each profiled round (after 4 warm-up approvals). */
+    profiledFlowsPerKind: number;
   };
   memoryPerWaitingWorkflow: {
     workflowsPerSide: number;
@@ -861,18 +896,12 @@ function markdown(results: Results): string {
     '',
     ...(mainProfile
       ? [
-          `Where the project worker's busiest thread spends its time (CPU profile, self time, ${mainProfile.busyMs} ms busy):`,
+          `Where the workers' time goes (CPU profiles of one more round, ${o.profiledFlowsPerKind} device approvals and ${o.profiledFlowsPerKind} phone checks per side; self time of all threads, loading code left out: project ${sumStartup(o.profile)} ms, baseline ${sumStartup(o.baselineProfile)} ms):`,
           '',
-          '| code | ms | % of busy |',
-          '| ---- | -: | --------: |',
-          ...mainProfile.buckets.map((b) => `| ${b.name} | ${b.ms} | ${b.percentOfBusy} |`),
-          '',
-          ...o.profile.slice(1).map(
-            (p) =>
-              `Other thread (${p.busyMs} ms busy): ${p.buckets
-                .slice(0, 4)
-                .map((b) => `${b.name} ${b.percentOfBusy} %`)
-                .join(', ')}.`,
+          '| code | project ms | baseline ms |',
+          '| ---- | ---------: | ----------: |',
+          ...profileRows(o.profile, o.baselineProfile).map(
+            ([name, project, baseline]) => `| ${name} | ${project} | ${baseline} |`,
           ),
           '',
         ]
