@@ -94,3 +94,5 @@ export type {
   TrackIdentityFlowInput,
 } from '../contracts/identity-flow';
 export type { PhoneCheckInput, PhoneCheckOutcome, PhoneCheckResult } from '../contracts/phone-check';
+// Tracing (OpenTelemetry, OTEL_* variables): `interceptors: [startTracing(config).clientInterceptor()]` in `connect`.
+export { loadTracingConfig, startTracing, type Tracing, type TracingConfig } from '../common/tracing';

@@ -5,7 +5,7 @@
  * client is made, so nothing (no start, no update) can reach the server in plain text.
  */
 import { deliveryStateQuery, type DeliveryState } from '../contracts/notification-core';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import {
   ConfigError,
@@ -41,6 +41,11 @@ export interface ConnectOptions {
   dataConverter?: DataConverter;
   /** Lookup keys of the person hashes; omitted: KYC_LOOKUP_KEYS / KYC_LOOKUP_KEYS_FILE of `env` (none: no hashes). */
   lookupKeys?: readonly LookupKey[];
+  /**
+   * Client interceptors, e.g. `startTracing(config).clientInterceptor()` (common/tracing.ts), which
+   * starts a span per start, update or query and carries its context to the workflow.
+   */
+  interceptors?: WorkflowClientInterceptor[];
 }
 
 export interface KycClientOptions {
@@ -107,7 +112,12 @@ export class KycClient {
       if (error instanceof TemporalUnreachableError) throw new TemporalConnectionError(config.address, error.detail);
       throw error;
     }
-    const client = new Client({ connection, namespace: config.namespace, dataConverter });
+    const client = new Client({
+      connection,
+      namespace: config.namespace,
+      dataConverter,
+      ...(options.interceptors ? { interceptors: { workflow: options.interceptors } } : {}),
+    });
     return new KycClient(client, config, {
       queryTimeoutMs: options.queryTimeoutMs,
       ownsConnection: true,

@@ -4,7 +4,8 @@
  * SIGINT/SIGTERM drain the workers (the SDK's Runtime handles the signals; running activities get
  * KYC_SHUTDOWN_GRACE_TIME to finish), then the receiver and connections close.
  * Optional: Prometheus metrics (KYC_METRICS_ADDRESS), health endpoints (KYC_HEALTH_ADDRESS) and
- * JSON logs (KYC_LOG_FORMAT=json), see docs/observability.md.
+ * JSON logs (KYC_LOG_FORMAT=json), OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT), see
+ * docs/observability.md.
  */
 import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
@@ -15,6 +16,7 @@ import { formatListenAddress, loadObservabilityConfig } from '../common/observab
 import { createDataConverter } from '../common/data-converter';
 import { NamespaceSetupError, checkNamespaceSetup } from '../common/namespace-setup';
 import { TemporalUnreachableError, connectTemporal } from '../common/temporal-connection';
+import { loadTracingConfig, startTracing } from '../common/tracing';
 import { prebuiltWorkflowBundlePath } from './bundle';
 import { startCallbackReceiver, type CallbackReceiver } from './callback-receiver';
 import { startHealthServer } from './health';
@@ -23,11 +25,18 @@ import { createWorkers } from './workers';
 
 import { WORKER_READY_LINE } from './ready';
 
+/** The traces URL without credentials or query, for the ready line. */
+function tracesDestination(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const observability = loadObservabilityConfig();
+  const tracingConfig = loadTracingConfig(process.env, 'kyc-worker');
   // Checked before connecting: a missing bundle would otherwise surface as a raw ENOENT stack.
-  const workflowBundlePath = process.env.KYC_WORKFLOW_BUNDLE || prebuiltWorkflowBundlePath();
+  const workflowBundlePath = process.env.KYC_WORKFLOW_BUNDLE || prebuiltWorkflowBundlePath(tracingConfig !== undefined);
   if (workflowBundlePath && !existsSync(workflowBundlePath)) {
     throw new ConfigError([
       `KYC_WORKFLOW_BUNDLE: ${workflowBundlePath} does not exist (npm run build writes lib/workflow-bundle.js)`,
@@ -74,8 +83,14 @@ async function main(): Promise<void> {
     await connection.close();
     throw new NamespaceSetupError(problem);
   }
+  const tracing = tracingConfig ? startTracing(tracingConfig) : undefined;
   const clientConnection = await connectTemporal(config.temporal, (options) => Connection.connect(options));
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter });
+  const client = new Client({
+    connection: clientConnection,
+    namespace: config.temporal.namespace,
+    dataConverter,
+    ...(tracing ? { interceptors: { workflow: [tracing.clientInterceptor()] } } : {}),
+  });
   // A failure here ends the process (main's catch): there is nothing to drain yet.
   const workers = await createWorkers({
     connection,
@@ -84,6 +99,7 @@ async function main(): Promise<void> {
     // Compiled (lib/), the worker loads the bundle `npm run build` wrote; from source it bundles at start.
     workflowBundlePath,
     overrides: { shutdownGraceTime: observability.shutdownGraceTimeMs },
+    tracing,
   });
   // CALLBACK_RECEIVER=off: the receiver runs as its own service (worker/callback-main.ts).
   const receiver: CallbackReceiver | undefined = config.callbacks.runInWorker
@@ -95,7 +111,8 @@ async function main(): Promise<void> {
     `${WORKER_READY_LINE}: task queue ${config.temporal.taskQueue} on ${config.temporal.address}, ` +
       (receiver ? `callbacks on ${receiver.url}` : 'no callback receiver in this process (CALLBACK_RECEIVER=off)') +
       (observability.metrics ? `, metrics on http://${formatListenAddress(observability.metrics)}/metrics` : '') +
-      (health ? `, health on ${health.url}/healthz and ${health.url}/readyz` : ''),
+      (health ? `, health on ${health.url}/healthz and ${health.url}/readyz` : '') +
+      (tracing ? `, traces to ${tracesDestination(tracing.config.tracesUrl)}` : ''),
   );
   try {
     await running;
@@ -104,6 +121,8 @@ async function main(): Promise<void> {
     await receiver?.close();
     await clientConnection.close();
     await connection.close();
+    // The spans of the last activities and workflow tasks are still in the batch.
+    await tracing?.shutdown();
   }
 }
 

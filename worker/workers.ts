@@ -23,6 +23,10 @@ import { createGatewaySlotWait } from '../activities/phone-gateway-slots';
 import { PhoneGatewayClient } from '../providers/phone-gateway';
 import { BankDeviceClient } from '../providers/bank-device';
 import { EsignClient } from '../providers/esign';
+import { ConfigError } from '../common/config';
+import type { Tracing } from '../common/tracing';
+import { bundleHasTracing, tracingInterceptorsModulePath } from './bundle';
+import { tracingWorkerOptions } from './tracing';
 
 export interface WorkerSetOptions {
   connection: NativeConnection;
@@ -35,6 +39,8 @@ export interface WorkerSetOptions {
   overrides?: Pick<WorkerOptions, 'shutdownGraceTime'>;
   /** The clients' data converter (payload encryption); built from `config.payloadEncryption` when omitted. */
   dataConverter?: DataConverter;
+  /** Tracing (common/tracing.ts): workflow and activity spans; a given bundle must hold the interceptors. */
+  tracing?: Tracing;
 }
 
 export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
@@ -47,6 +53,18 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const workflowSource = options.workflowBundlePath
     ? { workflowBundle: { codePath: options.workflowBundlePath } }
     : { workflowsPath: options.workflowsPath ?? require.resolve('../workflows') };
+  // Without the interceptors in the bundle, activity spans would start traces of their own.
+  if (options.tracing && options.workflowBundlePath && !bundleHasTracing(options.workflowBundlePath)) {
+    throw new ConfigError([
+      `KYC_WORKFLOW_BUNDLE: ${options.workflowBundlePath} has no tracing interceptors; with tracing on ` +
+        '(OTEL_* variables) the worker needs the tracing bundle (npm run build writes lib/workflow-bundle-otel.js)',
+    ]);
+  }
+  const tracing = options.tracing ? tracingWorkerOptions(options.tracing) : undefined;
+  const workflowTracing =
+    tracing && !options.workflowBundlePath
+      ? { interceptors: { ...tracing.interceptors, workflowModules: [tracingInterceptorsModulePath()] } }
+      : tracing;
 
   const main = await Worker.create({
     connection,
@@ -62,6 +80,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       // Completion notifications: the target (a local activity) and the signed deliveries.
       ...createNotificationActivities(config.notifications),
     },
+    ...workflowTracing,
     ...options.overrides,
   });
   const phone = await Worker.create({
@@ -83,6 +102,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     // A call holds its task while it waits for its slot: taking at most two seconds' worth of
     // calls keeps the backlog in the server and every wait far below the call's timeout.
     maxConcurrentActivityTaskExecutions: Math.max(2, Math.ceil(2 * config.phone.ratePerSecond)),
+    ...(tracing ? { interceptors: tracing.interceptors } : {}),
     ...options.overrides,
   });
   return [main, phone];

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseJsonText, readInputText } from './input-file';
 import type { Command } from 'commander';
 import { withLocalSettings } from '../../common/local-profile';
+import { loadTracingConfig, startTracing, type Tracing } from '../../common/tracing';
 import { InvalidInputError } from '../../contracts/validation';
 import { KycClient } from '../kyc-client';
 import { normalisePersonNumber, type PersonNumber } from '../person-lookup';
@@ -31,20 +32,37 @@ export interface GlobalOptions {
   taskQueue?: string;
 }
 
-/** One run of the CLI: hands each command its context and closes every connection at the end. */
+/**
+ * One run of the CLI: hands each command its context and closes every connection at the end.
+ * With tracing on (OTEL_* variables, common/tracing.ts) each call to Temporal starts a span whose
+ * trace the workflow and its activities continue; the spans are sent before the CLI exits.
+ */
 export class CliSession {
   private readonly contexts: CliContext[] = [];
+  private tracing: Tracing | undefined;
+  private tracingLoaded = false;
 
   constructor(readonly io: CliIo) {}
 
   context(command: Command): CliContext {
-    const context = new CliContext(this.io, command.optsWithGlobals<GlobalOptions>());
+    const context = new CliContext(this.io, command.optsWithGlobals<GlobalOptions>(), this);
     this.contexts.push(context);
     return context;
   }
 
+  /** The session's tracing, started on first use; undefined when off. Throws `ConfigError` for bad OTEL_* values. */
+  startTracing(env: NodeJS.ProcessEnv): Tracing | undefined {
+    if (!this.tracingLoaded) {
+      const config = loadTracingConfig(env, 'kyc-cli');
+      this.tracingLoaded = true;
+      this.tracing = config ? startTracing(config) : undefined;
+    }
+    return this.tracing;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.contexts.map((context) => context.close()));
+    await this.tracing?.shutdown();
   }
 }
 
@@ -54,6 +72,7 @@ export class CliContext {
   constructor(
     readonly io: CliIo,
     readonly options: GlobalOptions,
+    private readonly session?: CliSession,
   ) {}
 
   get json(): boolean {
@@ -74,7 +93,14 @@ export class CliContext {
   }
 
   async kyc(): Promise<KycClient> {
-    this.client ??= await KycClient.connect({ env: this.env() });
+    if (!this.client) {
+      const env = this.env();
+      const tracing = this.session?.startTracing(env);
+      this.client = await KycClient.connect({
+        env,
+        ...(tracing ? { interceptors: [tracing.clientInterceptor()] } : {}),
+      });
+    }
     return this.client;
   }
 

@@ -1,0 +1,192 @@
+/**
+ * OpenTelemetry tracing, off unless asked for with OpenTelemetry's standard variables
+ * (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/ and
+ * https://opentelemetry.io/docs/specs/otel/protocol/exporter/): a start from the client or CLI,
+ * the workflow run and its activities then share one trace, carried in Temporal headers by
+ * `@temporalio/interceptors-opentelemetry` (worker/tracing.ts wires the worker side).
+ *
+ * Spans go to an OTLP/HTTP endpoint as JSON (`@opentelemetry/exporter-trace-otlp-http`), in
+ * batches. Every span passes `PersonalDataFreeSpanProcessor`, which keeps only the attributes
+ * listed in `SPAN_ATTRIBUTES`: the interceptors copy the whole workflow info (memo, search
+ * attributes, last result) into workflow spans, and those can hold personal data.
+ */
+import * as otel from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { Resource } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type Span,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
+import { ConfigError } from './config';
+
+export interface TracingConfig {
+  /** Where spans are POSTed: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. */
+  tracesUrl: string;
+  /** OTEL_EXPORTER_OTLP_TRACES_HEADERS / OTEL_EXPORTER_OTLP_HEADERS (`key=value,...`, values URL-decoded). */
+  headers: Record<string, string>;
+  /** OTEL_SERVICE_NAME, or the process's default (`kyc-worker`, `kyc-cli`, ...). */
+  serviceName: string;
+}
+
+/** The OTLP/HTTP default when OTEL_TRACES_EXPORTER=otlp names no endpoint (the specification's). */
+export const DEFAULT_OTLP_TRACES_URL = 'http://localhost:4318/v1/traces';
+
+/**
+ * Attributes kept on exported spans: the interceptors' ids (workflow, run, activity, update: ids
+ * carry no personal data, README "Workflow ids") and the workflow info's type, task queue,
+ * namespace and attempt. Everything else is dropped, e.g. the info's memo, search attributes
+ * and last result, and a termination's free-text reason.
+ */
+export const SPAN_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'temporalWorkflowId',
+  'run_id',
+  'temporalActivityId',
+  'temporalUpdateId',
+  'workflowId',
+  'runId',
+  'workflowType',
+  'taskQueue',
+  'namespace',
+  'attempt',
+]);
+
+function parseHeaders(text: string, name: string, problems: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    if (!pair.trim()) continue;
+    const at = pair.indexOf('=');
+    if (at <= 0) {
+      problems.push(`${name}: must be key=value pairs separated by commas`);
+      return {};
+    }
+    try {
+      headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      problems.push(`${name}: a key or value is not valid URL encoding`);
+      return {};
+    }
+  }
+  return headers;
+}
+
+function checkUrl(text: string, name: string, problems: string[]): string | undefined {
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return text;
+  } catch {
+    // reported below
+  }
+  problems.push(`${name}: must be an http:// or https:// URL (got "${text}")`);
+  return undefined;
+}
+
+/**
+ * Reads the tracing settings; undefined when tracing is off. On when OTEL_TRACES_EXPORTER=otlp,
+ * or when it is unset and an OTLP endpoint variable is set; off by default, with
+ * OTEL_TRACES_EXPORTER=none, or with OTEL_SDK_DISABLED=true. Only the `http/json` protocol is
+ * sent. Throws `ConfigError` naming each bad variable.
+ */
+export function loadTracingConfig(env: NodeJS.ProcessEnv, defaultServiceName: string): TracingConfig | undefined {
+  const value = (name: string): string | undefined => env[name]?.trim() || undefined;
+  if (value('OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return undefined;
+  const problems: string[] = [];
+  const exporter = value('OTEL_TRACES_EXPORTER');
+  const tracesEndpoint = value('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const endpoint = value('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (exporter !== undefined && exporter !== 'otlp' && exporter !== 'none') {
+    problems.push(`OTEL_TRACES_EXPORTER: must be otlp or none (got "${exporter}")`);
+  }
+  const on = exporter === 'otlp' || (exporter === undefined && (tracesEndpoint ?? endpoint) !== undefined);
+  if (!on && problems.length === 0) return undefined;
+
+  const protocolName = value('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL')
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = value(protocolName);
+  if (protocol !== undefined && protocol !== 'http/json') {
+    problems.push(`${protocolName}: only http/json is supported (got "${protocol}")`);
+  }
+  let tracesUrl: string | undefined = DEFAULT_OTLP_TRACES_URL;
+  if (tracesEndpoint) tracesUrl = checkUrl(tracesEndpoint, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', problems);
+  else if (endpoint) {
+    // The specification: the signal's path is appended to the base endpoint.
+    tracesUrl = checkUrl(endpoint, 'OTEL_EXPORTER_OTLP_ENDPOINT', problems)?.replace(/\/*$/, '/v1/traces');
+  }
+  const headersName = value('OTEL_EXPORTER_OTLP_TRACES_HEADERS')
+    ? 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'
+    : 'OTEL_EXPORTER_OTLP_HEADERS';
+  const headers = parseHeaders(value(headersName) ?? '', headersName, problems);
+  if (problems.length > 0 || !tracesUrl) throw new ConfigError(problems);
+  return { tracesUrl, headers, serviceName: value('OTEL_SERVICE_NAME') ?? defaultServiceName };
+}
+
+/**
+ * Keeps only `SPAN_ATTRIBUTES` on each span it passes on. Workflow spans reach it through the
+ * worker's `exporter` sink, the others when they end.
+ */
+export class PersonalDataFreeSpanProcessor implements SpanProcessor {
+  constructor(private readonly next: SpanProcessor) {}
+
+  onStart(span: Span, parentContext: otel.Context): void {
+    this.next.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    // An ended span is no longer written to; its attributes object is the exporter's input.
+    const attributes = span.attributes as Record<string, unknown>;
+    for (const key of Object.keys(attributes)) {
+      if (!SPAN_ATTRIBUTES.has(key)) delete attributes[key];
+    }
+    this.next.onEnd(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.next.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.next.shutdown();
+  }
+}
+
+export interface Tracing {
+  readonly config: TracingConfig;
+  /** Every span's way out (filtering, batching, exporting); the worker's workflow sink uses it too. */
+  readonly spanProcessor: SpanProcessor;
+  readonly resource: Resource;
+  /** This provider's tracer, given to the interceptors (a second provider in one process does not replace the global one). */
+  readonly tracer: otel.Tracer;
+  /** A client interceptor that starts a span per call and passes its context to the workflow. */
+  clientInterceptor(): OpenTelemetryWorkflowClientInterceptor;
+  /** Exports the spans still buffered and stops; call once, at the end of the process. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Installs the process's tracer provider (global, as the interceptors look it up) with an
+ * AsyncLocalStorage context manager, so the active span follows `await`s into the client calls
+ * whose headers carry it, and the W3C trace-context propagator.
+ */
+export function startTracing(config: TracingConfig): Tracing {
+  const resource = new Resource({ 'service.name': config.serviceName });
+  const spanProcessor = new PersonalDataFreeSpanProcessor(
+    new BatchSpanProcessor(new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers })),
+  );
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
+  // Global context manager and propagator; a later call in the same process keeps the first ones.
+  provider.register({ contextManager: new AsyncLocalStorageContextManager().enable() });
+  const tracer = provider.getTracer('kyc-temporal');
+  return {
+    config,
+    spanProcessor,
+    resource,
+    tracer,
+    clientInterceptor: () => new OpenTelemetryWorkflowClientInterceptor({ tracer }),
+    shutdown: () => provider.shutdown(),
+  };
+}

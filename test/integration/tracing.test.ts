@@ -1,0 +1,120 @@
+/**
+ * OpenTelemetry tracing end to end (common/tracing.ts, worker/tracing.ts): the `kyc` CLI and the
+ * worker process, both with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a loopback OTLP/HTTP receiver,
+ * run a real phone check against the dev server and the simulators. The CLI's start span, the
+ * workflow run and its activity arrive in one trace, and no personal data is in any span.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SPAN_ATTRIBUTES } from '../../common/tracing';
+import { phoneCheckWorkflowId } from '../../contracts/phone-check';
+import { buildWorkflowBundle } from '../../worker/bundle';
+import { spawnWorkerProcess, startTestStack, uniqueId, type TestStack, type WorkerProcess } from '../harness';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
+
+const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'client', 'bin.js');
+const PHONE = '13812345600';
+const ID_CARD = '11010519491231002X';
+const NAME = '张三';
+
+let stack: TestStack;
+let receiver: OtlpReceiver;
+let worker: WorkerProcess;
+let otelEnv: Record<string, string>;
+
+beforeAll(async () => {
+  stack = await startTestStack({ workers: false });
+  receiver = await startOtlpReceiver();
+  const bundlePath = join(mkdtempSync(join(tmpdir(), 'kyc-otel-bundle-')), 'workflow-bundle-otel.js');
+  writeFileSync(bundlePath, await buildWorkflowBundle({ tracing: true }));
+  otelEnv = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    // Batches leave within 200 ms instead of the default 5 s.
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+  };
+  worker = await spawnWorkerProcess(stack, { ...otelEnv, KYC_WORKFLOW_BUNDLE: bundlePath });
+}, 180_000);
+afterAll(async () => {
+  await worker?.kill('SIGTERM');
+  await receiver?.close();
+  await stack?.shutdown();
+});
+
+function kyc(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...stack.env, ...otelEnv },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+/** Waits until the receiver holds spans matching every predicate (the worker exports in batches). */
+async function spansFor(predicates: Array<(span: ReceivedSpan) => boolean>): Promise<ReceivedSpan[]> {
+  for (;;) {
+    const spans = receiver.spans();
+    if (predicates.every((matches) => spans.some(matches))) return spans;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+it('a phone check started by the CLI is one trace: start, workflow run, activity; no personal data in spans', async () => {
+  const requestId = uniqueId('otel-check');
+  const workflowId = phoneCheckWorkflowId(requestId);
+  const run = await kyc(
+    ['phone', 'check', '--request-id', requestId, '--input-file', '-'],
+    JSON.stringify({ phone: PHONE, idCard: ID_CARD, name: NAME }),
+  );
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/outcome\s+VERIFIED/);
+
+  const ofFlow = (name: string) => (span: ReceivedSpan) =>
+    span.name === name && (span.attributes.temporalWorkflowId ?? span.attributes.workflowId) === workflowId;
+  const workflowRun = ofFlow('RunWorkflow:phoneCheckWorkflow');
+  const activityRun = ofFlow('RunActivity:checkPhoneThreeFactors');
+  const clientStart = (span: ReceivedSpan) =>
+    span.serviceName === 'kyc-cli' &&
+    span.name.endsWith('phoneCheckWorkflow') &&
+    span.attributes.temporalWorkflowId === workflowId;
+  const spans = await spansFor([workflowRun, activityRun, clientStart]);
+
+  const start = spans.find(clientStart)!;
+  const workflow = spans.find(workflowRun)!;
+  const activity = spans.find(activityRun)!;
+  expect(start.serviceName).toBe('kyc-cli');
+  expect(workflow.serviceName).toBe('kyc-worker');
+  expect(activity.serviceName).toBe('kyc-worker');
+  expect(workflow.traceId).toBe(start.traceId);
+  expect(activity.traceId).toBe(start.traceId);
+  // The activity runs under the workflow's StartActivity span, which runs under the workflow run.
+  const scheduled = spans.find((span) => span.spanId === activity.parentSpanId);
+  expect(scheduled?.name).toBe('StartActivity:checkPhoneThreeFactors');
+  expect(scheduled?.traceId).toBe(start.traceId);
+
+  for (const span of spans) {
+    expect(Object.keys(span.attributes).filter((key) => !SPAN_ATTRIBUTES.has(key))).toEqual([]);
+  }
+  const everything = receiver.bodies.join('\n');
+  for (const value of [PHONE, ID_CARD, NAME, JSON.stringify(NAME).slice(1, -1)]) {
+    expect(everything).not.toContain(value);
+  }
+}, 120_000);
+
+it('with tracing on, a workflow bundle without the interceptors stops the worker (exit 2, naming KYC_WORKFLOW_BUNDLE)', async () => {
+  const started = spawnWorkerProcess(stack, otelEnv);
+  await expect(started).rejects.toThrow(/exited with code 2 before it was ready/);
+  const message = await started.catch((error: Error) => error.message);
+  expect(message).toMatch(/KYC_WORKFLOW_BUNDLE: .* has no tracing interceptors/);
+}, 120_000);
