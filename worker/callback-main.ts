@@ -4,38 +4,63 @@
  * independent of which worker started a flow. It verifies each callback and signals the tracking
  * workflow by its id through Temporal (worker/callback-receiver.ts), so any number of these (behind
  * one load-balanced address) and any worker can serve any flow. Reads only the Temporal connection,
- * ESIGN_APP_SECRET, CALLBACK_* and the payload keys (loadCallbackServiceConfig). SIGINT/SIGTERM
- * stop it after the signals in flight are sent.
+ * ESIGN_APP_SECRET, CALLBACK_* and the payload keys (loadCallbackServiceConfig), and the same
+ * operational settings as the worker (worker/process-observability.ts): Prometheus metrics
+ * (`kyc_callbacks_total`, KYC_METRICS_ADDRESS), `/healthz` and `/readyz` (KYC_HEALTH_ADDRESS), JSON
+ * logs (KYC_LOG_FORMAT) and tracing of the signals it sends (OTEL_*). SIGINT/SIGTERM turn `/readyz`
+ * to 503 and stop it after the signals in flight are sent.
  */
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadCallbackServiceConfig } from '../common/config';
 import { createDataConverter } from '../common/data-converter';
+import { loadObservabilityConfig } from '../common/observability-config';
 import { TemporalUnreachableError, connectTemporal } from '../common/temporal-connection';
+import { loadTracingConfig, startTracing } from '../common/tracing';
 import { ESIGN_CALLBACK_PATH, startCallbackReceiver } from './callback-receiver';
+import { startProcessObservability } from './process-observability';
 import { CALLBACK_RECEIVER_READY_LINE } from './ready';
 
 async function main(): Promise<void> {
   const config = loadCallbackServiceConfig();
+  const observability = loadObservabilityConfig();
+  const tracingConfig = loadTracingConfig(process.env, 'kyc-callback-receiver');
+  // Listening for the signals before anything slow, so none is missed while connecting.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const { runtime, health, say, warn, readyLineSuffix, close } = await startProcessObservability(
+    config.logLevel,
+    observability,
+  );
   if (!config.payloadEncryption) {
-    console.warn('warning: KYC_PAYLOAD_ENCRYPTION=off: signals are sent unencrypted (tests only)');
+    warn('warning: KYC_PAYLOAD_ENCRYPTION=off: signals are sent unencrypted (tests only)');
   }
+  const tracing = tracingConfig ? startTracing(tracingConfig) : undefined;
   const connection = await connectTemporal(config.temporal, (options) => Connection.connect(options));
   const client = new Client({
     connection,
     namespace: config.temporal.namespace,
     dataConverter: createDataConverter(config.payloadEncryption),
+    ...(tracing ? { interceptors: { workflow: [tracing.clientInterceptor()] } } : {}),
   });
-  const receiver = await startCallbackReceiver({ config: config.callbacks, client });
-  console.log(
+  const receiver = await startCallbackReceiver({ config: config.callbacks, client, metricMeter: runtime.metricMeter });
+  health?.callbackReceiverListening();
+  say(
     `${CALLBACK_RECEIVER_READY_LINE}: ${receiver.url}${ESIGN_CALLBACK_PATH}, signalling namespace ` +
-      `${config.temporal.namespace} on ${config.temporal.address}`,
+      `${config.temporal.namespace} on ${config.temporal.address}` +
+      readyLineSuffix(),
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await receiver.close();
-  await connection.close();
+  await stopped;
+  try {
+    await receiver.close();
+    await connection.close();
+  } finally {
+    await close();
+    await tracing?.shutdown();
+    // Without workers nothing else ends the SDK runtime, which would keep the process alive.
+    await runtime.shutdown();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,13 +1,16 @@
 /**
- * The worker's health endpoints (KYC_HEALTH_ADDRESS), for an orchestrator's probes:
+ * The health endpoints (KYC_HEALTH_ADDRESS) of the worker and of the standalone callback
+ * receiver, for an orchestrator's probes:
  *
  * - `GET /healthz` (liveness): 200 while the process serves requests and no Temporal worker has
  *   failed; 503 once one has (restart the process).
  * - `GET /readyz` (readiness): 200 only once connected and every Temporal worker polls (state
- *   `RUNNING`); 503 before that and from the moment shutdown begins (SIGTERM), so traffic and
- *   rollouts move on while running activities finish.
+ *   `RUNNING`), or, in the receiver's process, once it is connected and listens; 503 before that
+ *   and from the moment shutdown begins (SIGTERM), so traffic and rollouts move on while running
+ *   activities finish.
  *
- * Bodies are small JSON documents naming each worker's task queue and state; nothing else.
+ * Bodies are small JSON documents naming each worker's task queue and state (and, in the
+ * receiver's process, `callbackReceiver: "listening"`); nothing else.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +28,8 @@ export interface HealthServer {
   url: string;
   /** The workers to report on; until they are given the worker is not ready. */
   watch(workers: readonly WatchedWorker[]): void;
+  /** The standalone callback receiver listens (connected to Temporal): its process is ready. */
+  callbackReceiverListening(): void;
   /** Readiness is refused from now on (called when shutdown begins). */
   shuttingDown(): void;
   close(): Promise<void>;
@@ -33,31 +38,35 @@ export interface HealthServer {
 interface Report {
   status: 'ok' | 'ready' | 'starting' | 'stopping' | 'failed';
   workers: Array<{ taskQueue: string; state: State }>;
+  callbackReceiver?: 'listening';
 }
 
 export async function startHealthServer(address: ListenAddress): Promise<HealthServer> {
   let workers: readonly WatchedWorker[] = [];
   let stopping = false;
+  let receiverListening = false;
+  const receiver = (): Pick<Report, 'callbackReceiver'> => (receiverListening ? { callbackReceiver: 'listening' } : {});
 
   const describe = () => workers.map((worker) => ({ taskQueue: worker.options.taskQueue, state: worker.getState() }));
 
   const liveness = (): [number, Report] => {
     const states = describe();
     const failed = states.some((worker) => worker.state === 'FAILED');
-    return [failed ? 503 : 200, { status: failed ? 'failed' : 'ok', workers: states }];
+    return [failed ? 503 : 200, { status: failed ? 'failed' : 'ok', workers: states, ...receiver() }];
   };
 
   const readiness = (): [number, Report] => {
     const states = describe();
-    if (!stopping && states.length > 0 && states.every((worker) => worker.state === 'RUNNING')) {
-      return [200, { status: 'ready', workers: states }];
+    const started = states.length > 0 || receiverListening;
+    if (!stopping && started && states.every((worker) => worker.state === 'RUNNING')) {
+      return [200, { status: 'ready', workers: states, ...receiver() }];
     }
     const status = states.some((worker) => worker.state === 'FAILED')
       ? 'failed'
       : stopping || states.some((worker) => worker.state !== 'INITIALIZED' && worker.state !== 'RUNNING')
         ? 'stopping'
         : 'starting';
-    return [503, { status, workers: states }];
+    return [503, { status, workers: states, ...receiver() }];
   };
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -85,6 +94,9 @@ export async function startHealthServer(address: ListenAddress): Promise<HealthS
     url: `http://${formatListenAddress({ host: bound.address, port: bound.port })}`,
     watch(watched) {
       workers = watched;
+    },
+    callbackReceiverListening() {
+      receiverListening = true;
     },
     shuttingDown() {
       stopping = true;

@@ -9,19 +9,18 @@
  */
 import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../common/config';
-import { createLogger } from '../common/logging';
-import { formatListenAddress, loadObservabilityConfig } from '../common/observability-config';
+import { loadObservabilityConfig } from '../common/observability-config';
 import { createDataConverter } from '../common/data-converter';
 import { NamespaceSetupError, checkNamespaceSetup } from '../common/namespace-setup';
 import { TemporalUnreachableError, connectTemporal } from '../common/temporal-connection';
 import { loadTracingConfig, startTracing } from '../common/tracing';
 import { prebuiltWorkflowBundlePath } from './bundle';
 import { startCallbackReceiver, type CallbackReceiver } from './callback-receiver';
-import { startHealthServer } from './health';
 import { perHostNotifyUrlWarning } from './notify-url';
 import { createWorkers } from './workers';
+import { startProcessObservability } from './process-observability';
 
 import { WORKER_READY_LINE } from './ready';
 
@@ -42,28 +41,10 @@ async function main(): Promise<void> {
       `KYC_WORKFLOW_BUNDLE: ${workflowBundlePath} does not exist (npm run build writes lib/workflow-bundle.js)`,
     ]);
   }
-  const runtime = Runtime.install({
-    logger: createLogger(config.logLevel, observability.logFormat),
-    telemetryOptions: {
-      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
-      ...(observability.metrics
-        ? { metrics: { prometheus: { bindAddress: formatListenAddress(observability.metrics) } } }
-        : {}),
-    },
-  });
-  // In JSON mode the process's own lines are log entries too, so every stdout line parses.
-  const json = observability.logFormat === 'json';
-  const say = (message: string): void => {
-    if (json) runtime.logger.info(message);
-    else console.log(message);
-  };
-  const warn = (message: string): void => {
-    if (json) runtime.logger.warn(message);
-    else console.warn(message);
-  };
-  // Up before connecting: /readyz answers 503 until the workers poll, and again from SIGTERM on.
-  const health = observability.health ? await startHealthServer(observability.health) : undefined;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => health?.shuttingDown());
+  const { runtime, health, say, warn, readyLineSuffix, close } = await startProcessObservability(
+    config.logLevel,
+    observability,
+  );
 
   // loadConfig refuses to start without payload keys; plain payloads only with KYC_PAYLOAD_ENCRYPTION=off.
   if (!config.payloadEncryption) {
@@ -110,14 +91,13 @@ async function main(): Promise<void> {
   say(
     `${WORKER_READY_LINE}: task queue ${config.temporal.taskQueue} on ${config.temporal.address}, ` +
       (receiver ? `callbacks on ${receiver.url}` : 'no callback receiver in this process (CALLBACK_RECEIVER=off)') +
-      (observability.metrics ? `, metrics on http://${formatListenAddress(observability.metrics)}/metrics` : '') +
-      (health ? `, health on ${health.url}/healthz and ${health.url}/readyz` : '') +
+      readyLineSuffix() +
       (tracing ? `, traces to ${tracesDestination(tracing.config.tracesUrl)}` : ''),
   );
   try {
     await running;
   } finally {
-    await health?.close();
+    await close();
     await receiver?.close();
     await clientConnection.close();
     await connection.close();

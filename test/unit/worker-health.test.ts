@@ -67,6 +67,20 @@ it('is ready once every worker polls, and not from the moment shutdown begins', 
   expect((await get('/readyz')).body.status).toBe('stopping');
 });
 
+it('in the callback receiver service (no workers): ready once it listens, not from shutdown on', async () => {
+  expect((await get('/readyz')).status).toBe(503);
+  server.callbackReceiverListening();
+  const ready = await fetch(`${server.url}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toEqual({ status: 'ready', workers: [], callbackReceiver: 'listening' });
+  server.shuttingDown();
+  expect(await get('/readyz')).toEqual({
+    status: 503,
+    body: { status: 'stopping', workers: [], callbackReceiver: 'listening' },
+  });
+  expect((await get('/healthz')).status).toBe(200);
+});
+
 it('is not live once a worker failed', async () => {
   server.watch([new WorkerState({ taskQueue: 'kyc' }, 'FAILED')]);
   expect(await get('/healthz')).toEqual({
