@@ -6,7 +6,10 @@
 # deploy/temporal/, the same environment names, the same namespace step. Also checks the shape:
 # temporalio/server + admin-tools (no auto-setup), pinned images, health checks, two worker
 # replicas and one stable callback address (the callback-receiver service), simulators only in
-# the `dev` profile.
+# the `dev` profile; the operational settings of the worker and the receiver (JSON logs, metrics
+# and health addresses on exposed ports, health checks on /readyz, a stop grace period above the
+# worker's shutdown grace time, tracing and Temporal security passed through only when set), and
+# that every variable given to the project's containers is one its code reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v docker-compose >/dev/null 2>&1; then
@@ -18,10 +21,15 @@ if ! command -v docker-compose >/dev/null 2>&1; then
     exit 0
   fi
 fi
-docker-compose -f docker-compose.yml config -q
+# Resolved as without any of the optional settings in the shell (they are passed through when set).
+compose() {
+  env -u TEMPORAL_ADDRESS -u TEMPORAL_NAMESPACE -u OTEL_EXPORTER_OTLP_ENDPOINT -u BANK_BASE_URL -u ESIGN_BASE_URL \
+    -u PHONE_BASE_URL -u ESIGN_NOTIFY_URL docker-compose -f docker-compose.yml "$@"
+}
+compose config -q
 resolved="$(mktemp)"
 trap 'rm -f "$resolved"' EXIT
-docker-compose -f docker-compose.yml --profile dev config >"$resolved"
+compose --profile dev config >"$resolved"
 server_version="$(sed -n '/^  server)/,/;;/s/^ *VERSION=\(.*\)$/\1/p' scripts/go-tool.sh)"
 
 # docker-compose (Debian's) brings PyYAML with it.
@@ -109,6 +117,58 @@ sim_command = services.get("simulators", {}).get("command", [])
 need("--notify-url" in sim_command and sim_command[sim_command.index("--notify-url") + 1] == notify, "simulators: --notify-url must equal the worker's ESIGN_NOTIFY_URL")
 need(services.get("simulators", {}).get("profiles") == ["dev"], "simulators: must be in the `dev` profile only")
 need(all("simulators" not in (service.get("depends_on") or {}) for name, service in services.items() if name != "simulators"), "no service may depend on the dev-only simulators")
+
+# Operations: the worker and the receiver log JSON, serve metrics and health on exposed ports of
+# the compose network, and are healthy only when /readyz says so (docs/observability.md).
+def port_of(address):
+    match = re.fullmatch(r"0\.0\.0\.0:(\d+)", str(address or ""))
+    return match.group(1) if match else None
+
+def seconds(text):
+    # Compose durations (`40s`, `1m30s`) and KYC_SHUTDOWN_GRACE_TIME (`30s`, `2m`, `500ms`, ms).
+    text = str(text or "").strip()
+    if re.fullmatch(r"\d+", text):
+        return int(text) / 1000
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    return sum(float(n) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[u] for n, u in parts)
+
+raw_services = yaml.safe_load(raw)["services"]
+for name in ("worker", "callback-receiver"):
+    service = services.get(name, {})
+    env = service.get("environment") or {}
+    raw_env = raw_services.get(name, {}).get("environment") or {}
+    need(env.get("KYC_LOG_FORMAT") == "json", f"{name}: KYC_LOG_FORMAT must be json")
+    metrics_port = port_of(env.get("KYC_METRICS_ADDRESS"))
+    health_port = port_of(env.get("KYC_HEALTH_ADDRESS"))
+    need(metrics_port is not None, f"{name}: KYC_METRICS_ADDRESS must be 0.0.0.0:<port> (reachable on the compose network)")
+    need(health_port is not None, f"{name}: KYC_HEALTH_ADDRESS must be 0.0.0.0:<port>")
+    exposed = {str(port) for port in service.get("expose") or []}
+    need(metrics_port in exposed and health_port in exposed, f"{name}: expose must list the metrics and health ports ({metrics_port}, {health_port}), got {sorted(exposed)}")
+    check = " ".join(str(part) for part in (service.get("healthcheck") or {}).get("test") or [])
+    need(f"127.0.0.1:{health_port}/readyz" in check, f"{name}: the health check must ask /readyz on KYC_HEALTH_ADDRESS's port {health_port}")
+    need("OTEL_EXPORTER_OTLP_ENDPOINT" in raw_env and raw_env["OTEL_EXPORTER_OTLP_ENDPOINT"] is None, f"{name}: OTEL_EXPORTER_OTLP_ENDPOINT must be passed through from the shell (null), tracing stays optional")
+    for variable in ("TEMPORAL_API_KEY", "TEMPORAL_TLS", "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_CONFIG_FILE", "TEMPORAL_PROFILE"):
+        need(variable in raw_env and raw_env[variable] is None, f"{name}: {variable} must be passed through from the shell (null): optional, and an empty value would count as set")
+worker_grace = seconds(worker_env.get("KYC_SHUTDOWN_GRACE_TIME"))
+stop_grace = seconds(worker.get("stop_grace_period"))
+need(worker_grace is not None, "worker: KYC_SHUTDOWN_GRACE_TIME must be set (500ms, 30s, 2m)")
+need(stop_grace is not None and worker_grace is not None and stop_grace > worker_grace, f"worker: stop_grace_period ({worker.get('stop_grace_period')}) must exceed KYC_SHUTDOWN_GRACE_TIME ({worker_env.get('KYC_SHUTDOWN_GRACE_TIME')}), or activities are killed mid-call")
+for name in ("kyc-setup",):
+    raw_env = raw_services.get(name, {}).get("environment") or {}
+    need("TEMPORAL_API_KEY" in raw_env and "TEMPORAL_CONFIG_FILE" in raw_env, f"{name}: must reach Temporal with the workers' security settings")
+for name in ("TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE"):
+    need((setup.get("environment") or {}).get(name) == worker_env.get(name), f"kyc-setup: {name} must equal the worker's")
+
+# Honest names: every variable given to the project's containers is read by its code.
+import glob
+sources = "".join(open(path).read() for pattern in ("common/*.ts", "worker/*.ts", "scripts/*.ts", "scripts/lib/*.ts", "client/*.ts") for path in glob.glob(pattern))
+for name, service in services.items():
+    if "build" not in service or name == "simulators":
+        continue
+    for variable in (service.get("environment") or {}):
+        need(re.search(rf"\b{re.escape(variable)}\b", sources) is not None, f"{name}: {variable} is read nowhere in common/, worker/, scripts/ or client/ (a typo, or a setting that was removed)")
 
 if problems:
     for problem in problems:
