@@ -1,4 +1,4 @@
-import { createLogger, formatJsonLogLine } from '../../common/logging';
+import { createLogger, formatJsonLogLine, formatTextLogLine } from '../../common/logging';
 
 const AT = 1_796_000_000_123n * 1_000_000n; // nanoseconds
 
@@ -52,4 +52,30 @@ it('a JSON logger writes entries at or above its level, one parseable line each'
     expect.objectContaining({ message: 'shown', taskQueue: 'kyc', level: 'INFO' }),
     expect.objectContaining({ message: 'also shown', level: 'ERROR' }),
   ]);
+});
+
+it("formats a text line as the SDK's DefaultLogger does, without the task token", () => {
+  const entry = {
+    level: 'INFO' as const,
+    message: 'Activity completed',
+    timestampNanos: AT,
+    meta: { activityType: 'bankCreateDevice', attempt: 2, taskToken: 'CiQwMWEy' },
+  };
+  expect(formatTextLogLine(entry)).toBe(
+    `${new Date(1_796_000_000_123).toISOString()} [INFO] Activity completed { activityType: 'bankCreateDevice', attempt: 2 }`,
+  );
+  expect(formatTextLogLine({ ...entry, meta: { taskToken: 'CiQwMWEy' } })).toBe(
+    `${new Date(1_796_000_000_123).toISOString()} [INFO] Activity completed`,
+  );
+});
+
+it('a text logger writes entries at or above its level, never the task token', () => {
+  const lines: string[] = [];
+  const logger = createLogger('INFO', 'text', (line) => lines.push(line));
+  logger.debug('hidden', { taskToken: 'CiQwMWEy' });
+  logger.info('Activity completed', { activityType: 'bankCreateDevice', taskToken: 'CiQwMWEy' });
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/\[INFO\] Activity completed \{ activityType: 'bankCreateDevice' \}$/);
+  expect(lines[0]).not.toContain('taskToken');
+  expect(lines[0]).not.toContain('CiQwMWEy');
 });
