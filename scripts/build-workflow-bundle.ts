@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   ] as const) {
     // Compiled, this file is lib/scripts/build-workflow-bundle.js: the bundles go to lib/.
     const target = join(__dirname, '..', file);
-    const code = await buildWorkflowBundle({ tracing });
+    const code = await buildWorkflowBundle(undefined, { tracing });
     writeFileSync(target, code);
     console.log(`workflow bundle: ${target} (${Math.round(code.length / 1024)} KiB)`);
   }

@@ -40,13 +40,12 @@ export function tracingInterceptorsModulePath(): string {
 const quiet: Logger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
 
 export interface BundleOptions {
-  logger?: Logger;
   /** Adds the OpenTelemetry workflow interceptors (worker/tracing.ts). */
   tracing?: boolean;
 }
 
 /** The bundled workflow code (the workflows/ entry point and the encrypting failure converter), as a string. */
-export async function buildWorkflowBundle(options: BundleOptions = {}): Promise<string> {
+export async function buildWorkflowBundle(logger: Logger = quiet, options: BundleOptions = {}): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
     // Payloads are encrypted, so failure messages are too, inside the sandbox (common/data-converter.ts).
@@ -57,7 +56,7 @@ export async function buildWorkflowBundle(options: BundleOptions = {}): Promise<
     // does: constants, frozen-safe definitions and functions only); a write to one would throw.
     // The tracing interceptors are not preloaded: their workflow side keeps module-level state.
     preloadModules: [require.resolve('../workflows')],
-    logger: options.logger ?? quiet,
+    logger,
     ...(options.tracing ? { workflowInterceptorModules: [tracingInterceptorsModulePath()] } : {}),
   });
   return code;

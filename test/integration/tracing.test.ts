@@ -29,7 +29,7 @@ beforeAll(async () => {
   stack = await startTestStack({ workers: false });
   receiver = await startOtlpReceiver();
   const bundlePath = join(mkdtempSync(join(tmpdir(), 'kyc-otel-bundle-')), 'workflow-bundle-otel.js');
-  writeFileSync(bundlePath, await buildWorkflowBundle({ tracing: true }));
+  writeFileSync(bundlePath, await buildWorkflowBundle(undefined, { tracing: true }));
   otelEnv = {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     // Batches leave within 200 ms instead of the default 5 s.
