@@ -35,7 +35,13 @@ beforeAll(async () => {
     // Batches leave within 200 ms instead of the default 5 s.
     OTEL_BSP_SCHEDULE_DELAY: '200',
   };
-  worker = await spawnWorkerProcess(stack, { ...otelEnv, KYC_WORKFLOW_BUNDLE: bundlePath });
+  worker = await spawnWorkerProcess(stack, {
+    ...otelEnv,
+    KYC_WORKFLOW_BUNDLE: bundlePath,
+    // The activity's own log entries (activities/phone-check.ts) get the trace id from the interceptor.
+    KYC_LOG_FORMAT: 'json',
+    KYC_LOG_LEVEL: 'INFO',
+  });
 }, 180_000);
 afterAll(async () => {
   await worker?.kill('SIGTERM');
@@ -106,7 +112,17 @@ it('a phone check started by the CLI is one trace: start, workflow run, activity
   for (const span of spans) {
     expect(Object.keys(span.attributes).filter((key) => !SPAN_ATTRIBUTES.has(key))).toEqual([]);
   }
-  const everything = receiver.bodies.join('\n');
+  // The activity's log entries lead to its trace (the SDK's own "Activity completed" is logged
+  // after the span ends, so it has none).
+  const completed = worker
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .find((entry) => entry.message === 'phone gateway answered' && entry.workflowId === workflowId);
+  expect(completed).toMatchObject({ trace_id: start.traceId, span_id: activity.spanId });
+
+  const everything = receiver.bodies.join('\n') + worker.output();
   for (const value of [PHONE, ID_CARD, NAME, JSON.stringify(NAME).slice(1, -1)]) {
     expect(everything).not.toContain(value);
   }
