@@ -163,9 +163,17 @@ export interface Tracing {
   readonly tracer: otel.Tracer;
   /** A client interceptor that starts a span per call and passes its context to the workflow. */
   clientInterceptor(): OpenTelemetryWorkflowClientInterceptor;
-  /** Exports the spans still buffered and stops; call once, at the end of the process. */
-  shutdown(): Promise<void>;
+  /**
+   * Exports the spans still buffered and stops; call once, at the end of the process. Never
+   * rejects and waits at most `SHUTDOWN_EXPORT_MS`: traces are a diagnostic, so an unreachable or
+   * silent collector must not fail the work that was done. Resolves with why spans were not
+   * exported (no personal data: the exporter's own error), or undefined when they were.
+   */
+  shutdown(): Promise<string | undefined>;
 }
+
+/** Longest wait for the last spans' export at shutdown, ms. */
+export const SHUTDOWN_EXPORT_MS = 5_000;
 
 /**
  * Installs the process's tracer provider (global, as the interceptors look it up) with an
@@ -187,6 +195,22 @@ export function startTracing(config: TracingConfig): Tracing {
     resource,
     tracer,
     clientInterceptor: () => new OpenTelemetryWorkflowClientInterceptor({ tracer }),
-    shutdown: () => provider.shutdown(),
+    shutdown: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<string>((resolve) => {
+        timer = setTimeout(
+          () => resolve(`no answer from ${config.tracesUrl} within ${SHUTDOWN_EXPORT_MS} ms`),
+          SHUTDOWN_EXPORT_MS,
+        );
+        timer.unref();
+      });
+      try {
+        return await Promise.race([provider.shutdown().then(() => undefined), timedOut]);
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
   };
 }

@@ -57,7 +57,8 @@ async function main(): Promise<void> {
     await connection.close();
   } finally {
     await close();
-    await tracing?.shutdown();
+    const traceProblem = await tracing?.shutdown();
+    if (traceProblem) warn(`warning: traces not exported: ${traceProblem}`);
     // Without workers nothing else ends the SDK runtime, which would keep the process alive.
     await runtime.shutdown();
   }

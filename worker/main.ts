@@ -102,7 +102,8 @@ async function main(): Promise<void> {
     await clientConnection.close();
     await connection.close();
     // The spans of the last activities and workflow tasks are still in the batch.
-    await tracing?.shutdown();
+    const traceProblem = await tracing?.shutdown();
+    if (traceProblem) warn(`warning: traces not exported: ${traceProblem}`);
   }
 }
 

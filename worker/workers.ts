@@ -63,7 +63,11 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const tracing = options.tracing ? tracingWorkerOptions(options.tracing) : undefined;
   const workflowTracing =
     tracing && !options.workflowBundlePath
-      ? { interceptors: { ...tracing.interceptors, workflowModules: [tracingInterceptorsModulePath()] } }
+      ? {
+          // The workflow spans leave through the `exporter` sink: keep it when bundling from source.
+          sinks: tracing.sinks,
+          interceptors: { ...tracing.interceptors, workflowModules: [tracingInterceptorsModulePath()] },
+        }
       : tracing;
 
   const main = await Worker.create({

@@ -62,7 +62,9 @@ export class CliSession {
 
   async close(): Promise<void> {
     await Promise.all(this.contexts.map((context) => context.close()));
-    await this.tracing?.shutdown();
+    // A collector that is down must not turn a finished command into a failure: one line, same exit code.
+    const problem = await this.tracing?.shutdown();
+    if (problem) this.io.stderr.write(`kyc: traces not exported: ${problem}\n`);
   }
 }
 

@@ -5,6 +5,7 @@
  * workflow run and its activity arrive in one trace, and no personal data is in any span.
  */
 import { spawn } from 'node:child_process';
+import { freePort } from '../../scripts/lib/free-port';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,11 +50,15 @@ afterAll(async () => {
   await stack?.shutdown();
 });
 
-function kyc(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function kyc(
+  args: string[],
+  stdin: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...stack.env, ...otelEnv },
+      env: { ...process.env, ...stack.env, ...otelEnv, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -134,3 +139,47 @@ it('with tracing on, a workflow bundle without the interceptors stops the worker
   const message = await started.catch((error: Error) => error.message);
   expect(message).toMatch(/KYC_WORKFLOW_BUNDLE: .* has no tracing interceptors/);
 }, 120_000);
+
+it('a collector that cannot be reached does not fail a finished CLI command: its exit code, one warning line', async () => {
+  const closedPort = await freePort();
+  const run = await kyc(
+    ['phone', 'check', '--request-id', uniqueId('otel-down'), '--input-file', '-'],
+    JSON.stringify({ phone: PHONE, idCard: ID_CARD, name: NAME }),
+    // The default batch delay: the spans are still buffered at exit, so the export happens in shutdown.
+    { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`, OTEL_BSP_SCHEDULE_DELAY: '5000' },
+  );
+  expect(run.stdout).toMatch(/outcome\s+VERIFIED/);
+  expect(run.code).toBe(0);
+  // At most one line, the warning; before, the export's ECONNREFUSED escaped as an uncaught error (exit 1).
+  const lines = run.stderr.split('\n').filter((line) => line.trim() !== '');
+  expect(lines.length).toBeLessThanOrEqual(1);
+  for (const line of lines) expect(line).toMatch(/^kyc: traces not exported: /);
+}, 120_000);
+
+it('a worker that bundles the workflows from source exports the workflow spans too (the exporter sink)', async () => {
+  const taskQueue = uniqueId('otel-source');
+  // No prebuilt bundle: the worker bundles from source with the interceptors module added.
+  const sourceWorker = await spawnWorkerProcess(stack, {
+    ...otelEnv,
+    KYC_WORKFLOW_BUNDLE: '',
+    KYC_TASK_QUEUE: taskQueue,
+    CALLBACK_LISTEN_PORT: String(await freePort()),
+  });
+  try {
+    const requestId = uniqueId('otel-source-check');
+    const workflowId = phoneCheckWorkflowId(requestId);
+    const run = await kyc(
+      ['--task-queue', taskQueue, 'phone', 'check', '--request-id', requestId, '--input-file', '-'],
+      JSON.stringify({ phone: PHONE, idCard: ID_CARD, name: NAME }),
+    );
+    expect(run.code).toBe(0);
+    const spans = await spansFor([
+      (span) => span.name === 'RunWorkflow:phoneCheckWorkflow' && span.attributes.workflowId === workflowId,
+      (span) => span.name === 'StartActivity:checkPhoneThreeFactors' && span.attributes.workflowId === workflowId,
+    ]);
+    expect(spans.length).toBeGreaterThan(0);
+    expect(sourceWorker.output()).not.toContain('unregistered external sink');
+  } finally {
+    await sourceWorker.kill('SIGTERM');
+  }
+}, 240_000);
