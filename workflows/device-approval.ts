@@ -11,7 +11,7 @@
  * time through `serialized`, so a deadline or a cancel never interleaves with a token check in
  * flight. Validators are synchronous and throw; handlers throw `ApplicationFailure`s only.
  */
-import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure } from '@temporalio/common';
 import {
   allHandlersFinished,
   CancellationScope,
@@ -80,6 +80,12 @@ export const REMINDERS_PATCH = 'device-approval-reminders';
  * before it ended REJECTED with the device left as the bank had it.
  */
 export const CREATE_UNANSWERED_PATCH = 'device-approval-create-unanswered';
+
+/**
+ * Patch id of ending an unanswered creation EXPIRED when its retries stopped at the deadline's
+ * bound (retry state TIMEOUT) slightly before the deadline itself; before, that ended REJECTED.
+ */
+export const CREATE_RETRY_DEADLINE_PATCH = 'device-approval-create-retry-deadline';
 
 /** The transition detail recorded when the "deadline approaching" point passes. */
 export const DEADLINE_APPROACHING_DETAIL = 'deadline approaching';
@@ -543,7 +549,15 @@ async function runDeviceApproval(input: DeviceApprovalInput): Promise<DeviceAppr
         const problem = describeBankFailure(error);
         if (problem.transient && patched(CREATE_UNANSWERED_PATCH)) {
           // No answer is not a refusal: a lost attempt may have created the device at the bank.
-          if (Date.now() >= deadlineMs) {
+          // The retries are bounded by the deadline (schedule-to-close), and the server ends them
+          // with the last failure (retry state TIMEOUT) once the next backoff would pass it, a
+          // little before the deadline itself: that is the deadline too (patched: older runs
+          // ended REJECTED there, the device disabled either way).
+          const retriesRanIntoDeadline =
+            error instanceof ActivityFailure &&
+            error.retryState === RetryState.TIMEOUT &&
+            patched(CREATE_RETRY_DEADLINE_PATCH);
+          if (Date.now() >= deadlineMs || retriesRanIntoDeadline) {
             moveTo('EXPIRED', `the bank did not answer the creation before the deadline (${problem.type})`);
             if (policy.disableOnExpiry) await disableDevice();
           } else {
