@@ -6,22 +6,14 @@
  * with RECORD_DEVICE_APPROVAL_HISTORIES=1.
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { recorded, recordedJson } from '../support/histories';
+import { recorded, recordedJson, bundleForReplay } from '../support/histories';
 
 let options: ReplayWorkerOptions;
 
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Installed already by another test file in this jest worker.
-  }
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
+  const code = await bundleForReplay();
   options = { workflowBundle: { code } };
 });
 

@@ -5,9 +5,9 @@
  * `patched()` and record new histories for the new code path.
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { recorded as recordedIn, recordedJson as recordedJsonIn } from '../support/histories';
+import { recorded as recordedIn, recordedJson as recordedJsonIn, bundleForReplay } from '../support/histories';
 
 const recordedJson = () => recordedJsonIn('device-approval');
 const recorded = () => recordedIn('device-approval');
@@ -15,16 +15,8 @@ const recorded = () => recordedIn('device-approval');
 let options: ReplayWorkerOptions;
 
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Installed already by another test file in this jest worker.
-  }
   // Bundled once from source, so the replay checks exactly the code in the tree.
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
+  const code = await bundleForReplay();
   options = { workflowBundle: { code } };
 });
 

@@ -8,10 +8,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { loadPayloadEncryptionConfig } from '../../common/config';
 import { createDataConverter } from '../../common/data-converter';
 import { REPLAY_FIXTURE_PAYLOAD_KEYS } from '../support/replay-key';
+import { bundleForReplay } from '../support/histories';
 
 const HISTORIES_DIR = join(__dirname, '..', 'histories', 'identity-flow');
 const PATCH_ID = 'identity-flow-poller-cancel-wait';
@@ -48,15 +49,7 @@ function patchIds(text: string): string[] {
 let options: ReplayWorkerOptions;
 
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Installed already by another test file in this jest worker.
-  }
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
+  const code = await bundleForReplay();
   const dataConverter = createDataConverter(
     loadPayloadEncryptionConfig({ KYC_PAYLOAD_KEYS: REPLAY_FIXTURE_PAYLOAD_KEYS }),
   );

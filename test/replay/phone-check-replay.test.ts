@@ -7,8 +7,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { bundleForReplay } from '../support/histories';
 
 const HISTORIES_DIR = join(__dirname, '..', 'histories', 'phone-check');
 
@@ -30,15 +31,7 @@ function recordedJson(): Array<{ workflowId: string; history: { events: JsonEven
 let options: ReplayWorkerOptions;
 
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Installed already by another test file in this jest worker.
-  }
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
+  const code = await bundleForReplay();
   options = { workflowBundle: { code } };
 });
 

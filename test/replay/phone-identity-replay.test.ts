@@ -6,9 +6,9 @@
  * and record new histories for the new code path.
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { recorded, recordedJson } from '../support/histories';
+import { recorded, recordedJson, bundleForReplay } from '../support/histories';
 
 let options: ReplayWorkerOptions;
 
@@ -16,16 +16,8 @@ let options: ReplayWorkerOptions;
 const mine = (folder: string) => recorded(folder).filter((entry) => EXPECTED[folder]!.includes(entry.workflowId));
 
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Installed already by another test file in this jest worker.
-  }
   // Bundled once from source, so the replay checks exactly the code in the tree.
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
+  const code = await bundleForReplay();
   options = { workflowBundle: { code } };
 });
 

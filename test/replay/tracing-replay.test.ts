@@ -6,30 +6,21 @@
  */
 import { readdirSync } from 'node:fs';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { loadPayloadEncryptionConfig } from '../../common/config';
 import { createDataConverter } from '../../common/data-converter';
 import { startTracing, type Tracing } from '../../common/tracing';
 import { tracingInterceptorsModulePath } from '../../worker/bundle';
 import { tracingWorkerOptions } from '../../worker/tracing';
-import { HISTORIES_ROOT, recorded, recordedJson } from '../support/histories';
+import { HISTORIES_ROOT, recorded, recordedJson, bundleForReplay } from '../support/histories';
 import { REPLAY_FIXTURE_PAYLOAD_KEYS } from '../support/replay-key';
 
 let options: ReplayWorkerOptions;
 let tracing: Tracing;
 
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Installed already by another test file in this jest worker.
-  }
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    workflowInterceptorModules: [tracingInterceptorsModulePath()],
-    logger: new DefaultLogger('WARN'),
-  });
+  const code = await bundleForReplay({ workflowInterceptorModules: [tracingInterceptorsModulePath()] });
   tracing = startTracing({ tracesUrl: 'http://127.0.0.1:9/v1/traces', headers: {}, serviceName: 'kyc-replay' });
   const { sinks } = tracingWorkerOptions(tracing);
   // Some identity-flow histories keep their payloads encrypted with the fixture key; the others are plain.

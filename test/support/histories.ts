@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type * as proto from '@temporalio/proto';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type BundleOptions } from '@temporalio/worker';
 import { harnessInfo } from '../harness/harness-info';
 
 export const HISTORIES_ROOT = join(__dirname, '..', 'histories');
@@ -66,4 +67,23 @@ export async function historyJson(workflowId: string, runId?: string): Promise<s
     { maxBuffer: 16 * 1024 * 1024 },
   );
   return stdout;
+}
+
+/**
+ * The replay tests' setup: installs the runtime with a WARN logger (once per jest worker: a second
+ * install throws) and bundles the workflows from source, so a replay checks exactly the code in the
+ * tree. `extra` adds bundler options (the tracing replay's interceptor modules).
+ */
+export async function bundleForReplay(extra: Pick<BundleOptions, 'workflowInterceptorModules'> = {}): Promise<string> {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Installed already by another test file in this jest worker.
+  }
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('WARN'),
+    ...extra,
+  });
+  return code;
 }
