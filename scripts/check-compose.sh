@@ -9,9 +9,16 @@
 # the `dev` profile; the operational settings of the worker and the receiver (JSON logs, metrics
 # and health addresses on exposed ports, health checks on /readyz, a stop grace period above the
 # worker's shutdown grace time, tracing and Temporal security passed through only when set), and
-# that every variable given to the project's containers is one its code reads.
+# that every variable given to the project's containers is one its code reads; and that every
+# named volume a non-root container of the project's image mounts has its mount point made in the
+# image owned by that user (a named volume takes its owner from the image on first use, else root).
+#
+# Usage: scripts/check-compose.sh [compose-file [dockerfile]] (default: the repository's; other
+# files are checked as if they stood in the repository, for test/unit/compose-check.test.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+compose_file="${1:-docker-compose.yml}"
+dockerfile="${2:-Dockerfile}"
 if ! command -v docker-compose >/dev/null 2>&1; then
   echo "Installing Debian's docker-compose for the static check..." >&2
   if [ "$(id -u)" -eq 0 ]; then
@@ -24,7 +31,7 @@ fi
 # Resolved as without any of the optional settings in the shell (they are passed through when set).
 compose() {
   env -u TEMPORAL_ADDRESS -u TEMPORAL_NAMESPACE -u OTEL_EXPORTER_OTLP_ENDPOINT -u BANK_BASE_URL -u ESIGN_BASE_URL \
-    -u PHONE_BASE_URL -u ESIGN_NOTIFY_URL docker-compose -f docker-compose.yml "$@"
+    -u PHONE_BASE_URL -u ESIGN_NOTIFY_URL docker-compose --project-directory . -f "$compose_file" "$@"
 }
 compose config -q
 resolved="$(mktemp)"
@@ -33,12 +40,13 @@ compose --profile dev config >"$resolved"
 server_version="$(sed -n '/^  server)/,/;;/s/^ *VERSION=\(.*\)$/\1/p' scripts/go-tool.sh)"
 
 # docker-compose (Debian's) brings PyYAML with it.
-python3 - "$resolved" "$server_version" <<'PY'
-import re, sys, yaml
+python3 - "$resolved" "$server_version" "$compose_file" "$dockerfile" <<'PY'
+import posixpath, re, sys, yaml
 
-resolved, server_version = sys.argv[1], sys.argv[2]
-services = yaml.safe_load(open(resolved))["services"]
-raw = open("docker-compose.yml").read()
+resolved, server_version, compose_file, dockerfile = sys.argv[1:5]
+resolved_file = yaml.safe_load(open(resolved))
+services = resolved_file["services"]
+raw = open(compose_file).read()
 cluster = open("scripts/lib/cluster.ts").read()
 template = open("deploy/temporal/config/kyc.yaml").read()
 schema_step = open("deploy/temporal/setup-schema.sh").read()
@@ -170,14 +178,49 @@ for name, service in services.items():
     for variable in (service.get("environment") or {}):
         need(re.search(rf"\b{re.escape(variable)}\b", sources) is not None, f"{name}: {variable} is read nowhere in common/, worker/, scripts/ or client/ (a typo, or a setting that was removed)")
 
+# Mount points of named volumes: the project's image runs as the Dockerfile's last USER; a named
+# volume mounted where the image has no directory is created root-owned, and that user then cannot
+# write it (EACCES). So each such mount point must be made in the image with COPY --chown=<user>.
+stage_lines, user, workdir, owned = [], "root", "/", {}
+text = re.sub(r"\\\n\s*", " ", open(dockerfile).read())
+for line in text.splitlines():
+    words = line.split()
+    if not words or words[0].startswith("#"):
+        continue
+    keyword = words[0].upper()
+    if keyword == "FROM":
+        user, workdir, owned = "root", "/", {}
+    elif keyword == "WORKDIR":
+        workdir = posixpath.join(workdir, words[1])
+    elif keyword == "USER":
+        user = words[1].split(":")[0]
+    elif keyword == "COPY":
+        chown = next((w.split("=", 1)[1] for w in words[1:] if w.startswith("--chown=")), None)
+        if chown:
+            owned[posixpath.normpath(posixpath.join(workdir, words[-1]))] = chown.split(":")[0]
+named_volumes = set((resolved_file.get("volumes") or {}).keys())
+project_images = {service.get("image") for service in services.values() if "build" in service}
+for name, service in services.items():
+    if service.get("image") not in project_images:
+        continue
+    runs_as = str(service.get("user") or user).split(":")[0]
+    if runs_as in ("root", "0"):
+        continue
+    for volume in service.get("volumes") or []:
+        source, target = (volume.get("source"), volume.get("target")) if isinstance(volume, dict) else (str(volume).split(":") + [""])[:2]
+        if source not in named_volumes:
+            continue
+        target = posixpath.normpath(target)
+        need(owned.get(target) == runs_as, f"{name}: the named volume {source} is mounted at {target}, which {dockerfile} does not make owned by {runs_as} (the user the image runs as): Docker would create it root-owned and {runs_as} could not write it; add COPY --chown={runs_as}:{runs_as} <an empty folder> {target} to the last stage")
+
 if problems:
     for problem in problems:
-        print(f"docker-compose.yml: {problem}", file=sys.stderr)
+        print(f"{compose_file}: {problem}", file=sys.stderr)
     sys.exit(1)
 PY
 
-for file in $(grep -o 'lib/[a-z/-]*\.js' docker-compose.yml Dockerfile | cut -d: -f2 | sort -u); do
+for file in $(grep -ho 'lib/[a-z/-]*\.js' "$compose_file" "$dockerfile" | sort -u); do
   source="${file#lib/}"
-  [ -f "${source%.js}.ts" ] || { echo "docker-compose.yml runs $file but ${source%.js}.ts does not exist" >&2; exit 1; }
+  [ -f "${source%.js}.ts" ] || { echo "$compose_file runs $file but ${source%.js}.ts does not exist" >&2; exit 1; }
 done
-echo "docker-compose.yml: ok (temporalio/server:$server_version, the config, schema and namespace steps cluster mode runs)"
+echo "$compose_file: ok (temporalio/server:$server_version, the config, schema and namespace steps cluster mode runs)"

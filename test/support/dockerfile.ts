@@ -5,7 +5,7 @@
  * WORKDIR with its ENV; COPY takes the build context as Docker sends it (the files a clean
  * checkout has, minus .dockerignore) or another stage's files (`--from`). What cannot be done
  * without Docker is reported, not faked: FROM gives this machine's Node.js and tools instead of
- * the image's, and USER is recorded but the commands run as the current user.
+ * the image's, and USER and `COPY --chown` are recorded but the commands run as the current user.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -114,6 +114,11 @@ export interface BuiltImage {
   cmd: string[];
   /** Its USER, not applied here. */
   user?: string;
+  /**
+   * The owner (`user:group`) each `COPY --chown` gives, by destination path in the image
+   * (`/secrets`): recorded, not applied, since the commands run as the current user.
+   */
+  owners: Record<string, string>;
   /** Seconds each RUN took, with its command. */
   runs: { command: string; seconds: number }[];
 }
@@ -165,6 +170,7 @@ export async function buildWithoutDocker(options: {
     const env: Record<string, string> = {};
     let cmd: string[] = [];
     let user: string | undefined;
+    const owners: Record<string, string> = {};
     for (const instruction of stage.instructions) {
       log(`[${stage.name ?? index}] ${instruction.keyword} ${instruction.args}`);
       switch (instruction.keyword) {
@@ -191,10 +197,24 @@ export async function buildWithoutDocker(options: {
         }
         case 'COPY': {
           const words = instruction.args.split(/\s+/);
-          const from = words.find((word) => word.startsWith('--from='))?.slice('--from='.length);
+          const flags = Object.fromEntries(
+            words
+              .filter((word) => word.startsWith('--'))
+              .map((word) => {
+                const [, name = '', value = ''] = /^--([a-z-]+)=(.+)$/.exec(word) ?? [];
+                // --chmod, --link, --parents... change what lands in the image: refused, not ignored.
+                if (name !== 'from' && name !== 'chown')
+                  throw new Error(
+                    `Dockerfile line ${instruction.line}: COPY ${word} is not carried out by this runner`,
+                  );
+                return [name, value];
+              }),
+          ) as { from?: string; chown?: string };
+          const from = flags.from;
           const paths = words.filter((word) => !word.startsWith('--'));
           const destination = paths.pop()!;
           const target = inStage(destination, workdir);
+          if (flags.chown) owners[posix.resolve(workdir, destination)] = flags.chown;
           const intoFolder = destination.endsWith('/') || destination === '.' || paths.length > 1;
           for (const source of paths) {
             if (from !== undefined) {
@@ -223,7 +243,7 @@ export async function buildWithoutDocker(options: {
           break;
       }
     }
-    image = { root, workdir: inStage(workdir), env, cmd, user, runs };
+    image = { root, workdir: inStage(workdir), env, cmd, user, owners, runs };
   }
   if (!image) throw new Error(`${options.dockerfile} has no stage`);
   return { ...image, runs };

@@ -3,9 +3,10 @@
  * the real file's steps, refuses instructions it would not carry out, and sends the context the
  * way Docker does (.dockerignore).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commandArgv, contextFiles, dockerignored, parseDockerfile } from '../support/dockerfile';
+import { buildWithoutDocker, commandArgv, contextFiles, dockerignored, parseDockerfile } from '../support/dockerfile';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -16,6 +17,7 @@ describe('parseDockerfile', () => {
     expect(stages[0]!.instructions.filter((step) => step.keyword === 'RUN').map((step) => step.args)).toEqual([
       'npm ci --no-audit --no-fund',
       'npm run build && npm prune --omit=dev',
+      'mkdir secrets',
     ]);
     expect(
       stages[1]!.instructions
@@ -39,6 +41,50 @@ describe('parseDockerfile', () => {
       'Dockerfile line 2: ARG is not carried out by this runner',
     );
     expect(() => parseDockerfile('RUN true\n')).toThrow('Dockerfile line 1: RUN before FROM');
+  });
+});
+
+describe('buildWithoutDocker', () => {
+  let scratch: string;
+  beforeEach(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'kyc-dockerfile-'));
+  });
+  afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+
+  const build = (text: string) => {
+    const dockerfile = join(scratch, 'Dockerfile');
+    writeFileSync(dockerfile, text);
+    return buildWithoutDocker({
+      dockerfile,
+      contextDir: ROOT,
+      scratch: join(scratch, 'image'),
+      env: { PATH: process.env.PATH },
+    });
+  };
+
+  it('copies a folder from another stage to an absolute destination and records COPY --chown', async () => {
+    // The kyc-secrets mount point of the repository's Dockerfile, in the scratch folder only.
+    const image = await build(
+      'FROM node:20 AS build\nWORKDIR /app\nRUN mkdir secrets\n' +
+        'FROM node:20\nWORKDIR /app\nCOPY --from=build --chown=node:node /app/secrets /secrets\nUSER node\n',
+    );
+    expect(statSync(join(image.root, 'secrets')).isDirectory()).toBe(true);
+    expect(readdirSync(join(image.root, 'secrets'))).toEqual([]);
+    expect(existsSync(join(image.workdir, 'secrets'))).toBe(false);
+    expect(image.owners).toEqual({ '/secrets': 'node:node' });
+    expect(image.user).toBe('node');
+  });
+
+  it('records a relative COPY --chown destination by its path in the image', async () => {
+    const image = await build('FROM node:20\nWORKDIR /app\nCOPY --chown=node package.json ./\n');
+    expect(existsSync(join(image.workdir, 'package.json'))).toBe(true);
+    expect(image.owners).toEqual({ '/app': 'node' });
+  });
+
+  it('refuses a COPY flag it does not carry out, naming the line, rather than ignoring it', async () => {
+    await expect(build('FROM node:20\nCOPY --chmod=600 package.json /x\n')).rejects.toThrow(
+      'Dockerfile line 2: COPY --chmod=600 is not carried out by this runner',
+    );
   });
 });
 
