@@ -11,6 +11,7 @@
 import { Context } from '@temporalio/activity';
 import type { MetricMeter } from '@temporalio/common';
 import {
+  CALLBACK_RESULTS,
   CALLBACKS_METRIC,
   PROVIDER_CALL_DURATION_METRIC,
   PROVIDER_CALLS_METRIC,
@@ -60,9 +61,15 @@ export function recordProviderCall(record: ProviderCallRecord, meter: MetricMete
   }
 }
 
-/** Counts e-signature callbacks by result; `meter` undefined records nothing. */
+/**
+ * Counts e-signature callbacks by result; `meter` undefined records nothing. Every result's series
+ * is there from the start at 0, so `/metrics` shows them before the first callback and a rate or
+ * an alert over them has data from the first scrape (a series that appears later loses its first
+ * increase to `rate()`).
+ */
 export function callbackCounter(meter: MetricMeter | undefined): (result: CallbackResult) => void {
   if (!meter) return () => undefined;
   const counter = meter.createCounter(CALLBACKS_METRIC.name, undefined, CALLBACKS_METRIC.description);
+  for (const result of CALLBACK_RESULTS) counter.add(0, { result });
   return (result) => counter.add(1, { result });
 }

@@ -94,5 +94,12 @@ export type ProviderCallOutcome = 'answered' | 'timeout' | 'network' | 'redirect
 export type TokenAttemptOutcome = 'accepted' | 'wrong' | 'locked' | 'not_checked';
 
 /** `result` of a callback: signalled, a duplicate delivery, or why it was refused (HTTP 401 / 400 / 413). */
-export type CallbackResult =
-  'accepted' | 'duplicate' | 'refused_signature' | 'refused_not_json' | 'refused_invalid' | 'refused_too_large';
+export const CALLBACK_RESULTS = [
+  'accepted',
+  'duplicate',
+  'refused_signature',
+  'refused_not_json',
+  'refused_invalid',
+  'refused_too_large',
+] as const;
+export type CallbackResult = (typeof CALLBACK_RESULTS)[number];

@@ -5,6 +5,7 @@
  * callback, without any flow id or secret in the scrape; KYC_LOG_FORMAT=json makes its ready line
  * a JSON log entry.
  */
+import { CALLBACK_RESULTS } from '../../contracts/metrics';
 import { freePort } from '../../scripts/lib/free-port';
 import { DEFAULT_CALLBACK_HEADERS, signCallback } from '../../providers/esign/callback-signature';
 import { ESIGN_CALLBACK_PATH } from '../../worker/callback-receiver';
@@ -54,6 +55,18 @@ function postCallback(flowId: string, secret: string): Promise<Response> {
   });
 }
 
+it('serves every kyc_callbacks_total result at 0 before the first callback, and no temporal_* series', async () => {
+  // Read before any callback of this file. The receiver runs no worker and its client connection
+  // is not the Core runtime's, so the SDK has no temporal_* series to give (docs/observability.md).
+  const text = await (await fetch(metricsUrl)).text();
+  const samples = parsePrometheusText(text);
+  console.log(`the receiver's /metrics before any callback:\n${text.trim()}`);
+  expect([...new Set(samples.map((sample) => sample.name))]).toEqual(['kyc_callbacks_total']);
+  expect(samples.map((sample) => [sample.labels.result, sample.value]).sort()).toEqual(
+    CALLBACK_RESULTS.map((result) => [result, 0]).sort(),
+  );
+});
+
 it('is ready once it listens, and says where its endpoints are in a JSON ready line', async () => {
   const ready = await fetch(`${healthUrl}/readyz`);
   expect(ready.status).toBe(200);
@@ -82,6 +95,7 @@ it('counts genuine and forged callbacks on its own /metrics, with no flow id or 
   expect((await callbacksCounted('accepted')) - acceptedBefore).toBe(1);
   expect((await callbacksCounted('refused_signature')) - refusedBefore).toBe(1);
   const text = await (await fetch(metricsUrl)).text();
+  expect([...new Set(parsePrometheusText(text).map((sample) => sample.name))]).toEqual(['kyc_callbacks_total']);
   expect(text).not.toContain(flowId);
   expect(text).not.toContain(secret);
 });

@@ -61,8 +61,10 @@ export class RecordingMeter implements MetricMeter {
     return this;
   }
 
-  /** The tags of every addition to a counter, in order. */
+  /** The tags of every addition of 1 or more to a counter, in order (additions of 0 only make a series exist). */
   counted(name: string): MetricTags[] {
-    return this.recorded.filter((entry) => entry.kind === 'counter' && entry.name === name).map((entry) => entry.tags);
+    return this.recorded
+      .filter((entry) => entry.kind === 'counter' && entry.name === name && entry.value > 0)
+      .map((entry) => entry.tags);
   }
 }

@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { CallbackReceiverConfig } from '../../common/config';
 import { identityFlowWorkflowId } from '../../contracts/identity-flow';
-import { CALLBACKS_METRIC } from '../../contracts/metrics';
+import { CALLBACK_RESULTS, CALLBACKS_METRIC } from '../../contracts/metrics';
 import { signCallback } from '../../providers/esign';
 import { RecordingMeter } from '../support/recording-meter';
 import { ESIGN_CALLBACK_PATH, startCallbackReceiver, type CallbackReceiver } from '../../worker/callback-receiver';
@@ -220,6 +220,10 @@ describe('callback receiver metrics', () => {
       metricMeter: meter,
     });
     try {
+      // Every result's series exists from the start, at 0 (docs/observability.md).
+      expect(meter.recorded.map(({ value, tags }) => ({ value, tags }))).toEqual(
+        CALLBACK_RESULTS.map((result) => ({ value: 0, tags: { result } })),
+      );
       const timestamp = String(Date.now());
       const statuses = [
         (await post(receiver, { timestamp })).status,
