@@ -12,6 +12,7 @@
  */
 import * as otel from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import {
@@ -19,6 +20,7 @@ import {
   BatchSpanProcessor,
   type ReadableSpan,
   type Span,
+  type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
@@ -172,6 +174,61 @@ export interface Tracing {
   shutdown(): Promise<string | undefined>;
 }
 
+/** The traces URL without credentials, query or fragment: what a log line or the ready line may name. */
+export function tracesDestination(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+/** Shortest time between two export-failure warnings (`onExportFailure`), ms. */
+export const EXPORT_FAILURE_WARNING_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * Passes batches on to `next` and reports failed exports to `warn`: the OpenTelemetry SDK only
+ * tells its own diagnostic logger, which is silent unless set up, so an unreachable collector
+ * would drop every span without a word. One line at the first failure, then at most one per
+ * `intervalMs` with the number of batches lost since; it names the endpoint and the exporter's
+ * error (a connection or HTTP error: never span content, headers or credentials).
+ */
+export class ExportFailureReporter implements SpanExporter {
+  private lastWarning = -Infinity;
+  private failedSinceWarning = 0;
+
+  constructor(
+    private readonly next: SpanExporter,
+    private readonly tracesUrl: string,
+    private readonly warn: (message: string) => void,
+    private readonly intervalMs = EXPORT_FAILURE_WARNING_INTERVAL_MS,
+  ) {}
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.next.export(spans, (result) => {
+      if (result.code !== ExportResultCode.SUCCESS) this.failed(result.error);
+      resultCallback(result);
+    });
+  }
+
+  private failed(error: Error | undefined): void {
+    this.failedSinceWarning++;
+    const now = Date.now();
+    if (now - this.lastWarning < this.intervalMs) return;
+    const reason = (error?.message || 'export failed').split('\n')[0]!.slice(0, 200);
+    const lost = this.failedSinceWarning === 1 ? 'a batch of spans' : `${this.failedSinceWarning} batches of spans`;
+    const next = this.intervalMs > 0 ? `; next warning in ${Math.round(this.intervalMs / 1000)} s at the earliest` : '';
+    this.warn(`warning: traces not exported to ${tracesDestination(this.tracesUrl)}: ${reason} (${lost} lost${next})`);
+    this.lastWarning = now;
+    this.failedSinceWarning = 0;
+  }
+
+  forceFlush(): Promise<void> {
+    return this.next.forceFlush?.() ?? Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return this.next.shutdown();
+  }
+}
+
 /** Longest wait for the last spans' export at shutdown, ms. */
 export const SHUTDOWN_EXPORT_MS = 5_000;
 
@@ -180,11 +237,25 @@ export const SHUTDOWN_EXPORT_MS = 5_000;
  * AsyncLocalStorage context manager, so the active span follows `await`s into the client calls
  * whose headers carry it, and the W3C trace-context propagator.
  */
-export function startTracing(config: TracingConfig): Tracing {
+export function startTracing(
+  config: TracingConfig,
+  options: {
+    /**
+     * Told (rate-limited, `ExportFailureReporter`) when a batch cannot be exported while the
+     * process runs; a long-running process (the worker, the callback receiver) logs it as a
+     * warning. Without it failures are silent until `shutdown()` says why.
+     */
+    onExportFailure?: (message: string) => void;
+    /** Shortest time between two such warnings, ms (default `EXPORT_FAILURE_WARNING_INTERVAL_MS`). */
+    exportFailureIntervalMs?: number;
+  } = {},
+): Tracing {
   const resource = new Resource({ 'service.name': config.serviceName });
-  const spanProcessor = new PersonalDataFreeSpanProcessor(
-    new BatchSpanProcessor(new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers })),
-  );
+  const otlp = new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers });
+  const exporter = options.onExportFailure
+    ? new ExportFailureReporter(otlp, config.tracesUrl, options.onExportFailure, options.exportFailureIntervalMs)
+    : otlp;
+  const spanProcessor = new PersonalDataFreeSpanProcessor(new BatchSpanProcessor(exporter));
   const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
   // Global context manager and propagator; a later call in the same process keeps the first ones.
   provider.register({ contextManager: new AsyncLocalStorageContextManager().enable() });

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   if (!config.payloadEncryption) {
     warn('warning: KYC_PAYLOAD_ENCRYPTION=off: signals are sent unencrypted (tests only)');
   }
-  const tracing = tracingConfig ? startTracing(tracingConfig) : undefined;
+  const tracing = tracingConfig ? startTracing(tracingConfig, { onExportFailure: warn }) : undefined;
   const connection = await connectTemporal(config.temporal, (options) => Connection.connect(options));
   const client = new Client({
     connection,

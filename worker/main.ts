@@ -15,7 +15,7 @@ import { loadObservabilityConfig } from '../common/observability-config';
 import { createDataConverter } from '../common/data-converter';
 import { NamespaceSetupError, checkNamespaceSetup } from '../common/namespace-setup';
 import { TemporalUnreachableError, connectTemporal } from '../common/temporal-connection';
-import { loadTracingConfig, startTracing } from '../common/tracing';
+import { loadTracingConfig, startTracing, tracesDestination } from '../common/tracing';
 import { prebuiltWorkflowBundlePath } from './bundle';
 import { startCallbackReceiver, type CallbackReceiver } from './callback-receiver';
 import { perHostNotifyUrlWarning } from './notify-url';
@@ -23,12 +23,6 @@ import { createWorkers } from './workers';
 import { startProcessObservability } from './process-observability';
 
 import { WORKER_READY_LINE } from './ready';
-
-/** The traces URL without credentials or query, for the ready line. */
-function tracesDestination(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
-}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -64,7 +58,8 @@ async function main(): Promise<void> {
     await connection.close();
     throw new NamespaceSetupError(problem);
   }
-  const tracing = tracingConfig ? startTracing(tracingConfig) : undefined;
+  // An unreachable collector is logged (one warning, then at most one per 5 min), not silent.
+  const tracing = tracingConfig ? startTracing(tracingConfig, { onExportFailure: warn }) : undefined;
   const clientConnection = await connectTemporal(config.temporal, (options) => Connection.connect(options));
   const client = new Client({
     connection: clientConnection,

@@ -25,11 +25,12 @@ let stack: TestStack;
 let receiver: OtlpReceiver;
 let worker: WorkerProcess;
 let otelEnv: Record<string, string>;
+let bundlePath: string;
 
 beforeAll(async () => {
   stack = await startTestStack({ workers: false });
   receiver = await startOtlpReceiver();
-  const bundlePath = join(mkdtempSync(join(tmpdir(), 'kyc-otel-bundle-')), 'workflow-bundle-otel.js');
+  bundlePath = join(mkdtempSync(join(tmpdir(), 'kyc-otel-bundle-')), 'workflow-bundle-otel.js');
   writeFileSync(bundlePath, await buildWorkflowBundle(undefined, { tracing: true }));
   otelEnv = {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
@@ -155,6 +156,50 @@ it('a collector that cannot be reached does not fail a finished CLI command: its
   expect(lines.length).toBeLessThanOrEqual(1);
   for (const line of lines) expect(line).toMatch(/^kyc: traces not exported: /);
 }, 120_000);
+
+it('a worker whose collector cannot be reached logs one warning naming the endpoint, and keeps working', async () => {
+  const closedPort = await freePort();
+  const taskQueue = uniqueId('otel-down-worker');
+  const downWorker = await spawnWorkerProcess(stack, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`,
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    KYC_WORKFLOW_BUNDLE: bundlePath,
+    KYC_TASK_QUEUE: taskQueue,
+    CALLBACK_LISTEN_PORT: String(await freePort()),
+  });
+  const warning = `warning: traces not exported to http://127.0.0.1:${closedPort}/v1/traces: `;
+  try {
+    for (const round of [1, 2]) {
+      const run = await kyc(
+        [
+          '--task-queue',
+          taskQueue,
+          'phone',
+          'check',
+          '--request-id',
+          uniqueId(`otel-down-${round}`),
+          '--input-file',
+          '-',
+        ],
+        JSON.stringify({ phone: PHONE, idCard: ID_CARD, name: NAME }),
+        { OTEL_SDK_DISABLED: 'true' },
+      );
+      expect(run.stdout).toMatch(/outcome\s+VERIFIED/);
+      // Batches leave every 200 ms: wait for the first failure's warning.
+      while (!downWorker.output().includes(warning)) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Several batches failed (two runs' spans), one warning: the next is held back for 5 minutes.
+    const lines = downWorker
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('traces not exported'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('ECONNREFUSED');
+    for (const personal of [PHONE, ID_CARD, NAME]) expect(downWorker.output()).not.toContain(personal);
+  } finally {
+    await downWorker.kill('SIGTERM');
+  }
+}, 240_000);
 
 it('a worker that bundles the workflows from source exports the workflow spans too (the exporter sink)', async () => {
   const taskQueue = uniqueId('otel-source');
