@@ -11,6 +11,7 @@ import {
   type ContactType,
 } from '../../contracts/device-approval';
 import { InvalidInputError, parseInput } from '../../contracts/validation';
+import { requireSomeInput } from './input-file';
 import { parseDeviceRef, type DeviceApprovalHandle } from '../device-approval';
 import { ResultUnreadableError } from '../errors';
 import type { CliContext, CliSession } from './context';
@@ -49,6 +50,16 @@ interface StartOptions {
   inputFile?: string;
   wait: boolean;
 }
+
+/** The flags that carry the input's own fields (the policy flags alone are no input). */
+const START_INPUT_FLAGS = [
+  'accountKey',
+  'deviceKey',
+  'sessionId',
+  'approverCpf',
+  'contactType',
+  'imageKey',
+] as const satisfies readonly (keyof StartOptions)[];
 
 /** The workflow input from `--input-file` (if any) with the flags laid over it; zod checks it later. */
 function startInput(context: CliContext, options: StartOptions): Record<string, unknown> {
@@ -176,6 +187,12 @@ export function deviceCommand(session: CliSession): Command {
       '\nExample:\n  kyc device start --account-key <uuid> --device-key <uuid> --session-id <uuid> --contact-type sms --input-file approver.json',
     )
     .action(async (options: StartOptions, command: Command) => {
+      requireSomeInput(
+        command,
+        options.inputFile !== undefined || START_INPUT_FLAGS.some((key) => options[key] !== undefined),
+        DEVICE_APPROVAL_INPUT_LABEL,
+        '--account-key, --device-key, --session-id, --approver-cpf and --contact-type (and --image-key for liveness)',
+      );
       const context = session.context(command);
       const input = parseInput(deviceApprovalInputSchema, startInput(context, options), DEVICE_APPROVAL_INPUT_LABEL);
       const kyc = await context.kyc();

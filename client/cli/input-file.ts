@@ -4,8 +4,25 @@
  * column (never by echoing the text, which holds personal data); an unreadable file says why.
  */
 import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 
 const BYTE_ORDER_MARK = '\uFEFF';
+
+/**
+ * Stops a start command that was given no input at all (no `--input-file` and none of the input's
+ * flags) with a usage error (exit 2) saying that the input is missing and how to give it, instead
+ * of one schema error per required field. Standard input is read only with `--input-file -`.
+ * `what` names the input (`device approval input`), `flags` says which options carry its fields.
+ */
+export function requireSomeInput(command: Command, given: boolean, what: string, flags: string): void {
+  if (given) return;
+  const path = [command.parent?.name(), command.name()].filter(Boolean).join(' ');
+  command.error(
+    `error: no ${what} given: pass it as JSON with --input-file <path>, or --input-file - to read standard input ` +
+      `(kyc ${path} --input-file - < input.json); or give ${flags}`,
+    { exitCode: 2, code: 'kyc.inputMissing' },
+  );
+}
 
 /** Why a file could not be read, from its system error code. */
 function unreadableReason(error: unknown): string {

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { phoneCheckInputSchema, type PhoneCheckOutcomeAttribute } from '../../contracts/phone-check';
 import { InvalidInputError, parseInput } from '../../contracts/validation';
+import { requireSomeInput } from './input-file';
 import { PHONE_CHECK_OUTCOME_VALUES } from '../phone-check';
 import { parseRequestId } from '../request-ids';
 import type { CliContext, CliSession } from './context';
@@ -64,6 +65,12 @@ export function phoneCommand(session: CliSession): Command {
       '\nThe factors are personal data: prefer --input-file - (standard input) so they stay off the command line.',
     )
     .action(async (options: CheckOptions, command: Command) => {
+      requireSomeInput(
+        command,
+        [options.inputFile, options.phone, options.idCard, options.name].some((given) => given !== undefined),
+        'phone check input',
+        '--phone, --id-card and --name',
+      );
       const context = session.context(command);
       // Validated before connecting: a bad factor fails here, naming the field, whatever the server's state.
       const input = parseInput(phoneCheckInputSchema, checkInput(context, options), 'phone check input');

@@ -42,15 +42,37 @@ function packageVersion(): string {
 }
 
 /**
- * Commander's usage errors quote what was typed (`unknown option '--idcard=1101…'`, `argument
- * '5299…' is invalid`), which may be a CPF, phone, ID number or name typed in the wrong place.
- * Keeps option names, drops every typed value: quoted values become '…', `--flag=value` keeps
- * `--flag=…`, and any other run of 6+ digits is masked.
+ * What commander may quote in a usage error that the program itself defines, not the user: every
+ * command's name and aliases, argument names (`missing required argument 'request-id'`) and option
+ * flags (`option '--deadline <duration>' argument missing`), across the whole command tree.
  */
-export function redactUsageError(text: string): string {
+export function programNames(program: Command): Set<string> {
+  const names = new Set<string>();
+  const visit = (command: Command) => {
+    names.add(command.name());
+    for (const alias of command.aliases()) names.add(alias);
+    for (const argument of command.registeredArguments) names.add(argument.name());
+    for (const option of command.options) {
+      for (const name of [option.flags, option.long, option.short]) if (name) names.add(name);
+    }
+    for (const sub of command.commands) visit(sub);
+  };
+  visit(program);
+  return names;
+}
+
+/**
+ * Commander's usage errors quote what was typed (`unknown option '--idcard=1101…'`, `argument
+ * '5299…' is invalid`, `unknown command '…'`), which may be a CPF, phone, ID number or name typed
+ * in the wrong place. A quoted text is kept only when the program defines it (`names`, from
+ * `programNames`: a command, argument or option name); `--flag=value` keeps `--flag=…`, a typed
+ * `--flag` alone stays (a flag name, no value); anything else quoted becomes '…', and any other
+ * run of 6+ digits is masked.
+ */
+export function redactUsageError(text: string, names: ReadonlySet<string> = new Set()): string {
   return text
     .replace(/'([^'\n]*)'/g, (_quoted, inner: string) => {
-      if (/^--?[A-Za-z][\w-]*( <[^>]+>| \[[^\]]+\])?$/.test(inner)) return `'${inner}'`;
+      if (names.has(inner) || /^--?[A-Za-z][\w-]*$/.test(inner)) return `'${inner}'`;
       const flag = /^(--?[A-Za-z][\w-]*)=/.exec(inner);
       return flag ? `'${flag[1]}=…'` : "'…'";
     })
@@ -71,7 +93,7 @@ export function buildProgram(session: CliSession): Command {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      outputError: (text, write) => write(redactUsageError(text)),
+      outputError: (text, write) => write(redactUsageError(text, programNames(program))),
     })
     .exitOverride();
   for (const sub of [deviceCommand(session), identityCommand(session), phoneCommand(session), devCommand(session)]) {

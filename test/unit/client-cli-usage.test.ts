@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../client/cli/program';
+import { redactUsageError, runCli } from '../../client/cli/program';
 import type { CliIo } from '../../client/cli/context';
 import { EXIT } from '../../client/cli/exit-codes';
 
@@ -254,10 +254,62 @@ describe('usage errors never repeat what was typed', () => {
     ],
     [['phone', 'check', '--request-id', 'r1', '--unanswered-call', '张三'], "argument '…' is invalid", '张三'],
     [['device', 'list', '13800138000'], 'too many arguments', '13800138000'],
+    [['张三', 'start'], "unknown command '…'", '张三'],
   ])('%j', async (args, shown, typed) => {
     const { code, stderr } = await run(args);
     expect(code).toBe(EXIT.invalidInput);
     expect(stderr).toContain(shown);
     expect(stderr).not.toContain(typed);
+  });
+});
+
+describe("usage errors keep the program's own names", () => {
+  it.each([
+    [['device', 'token'], "error: missing required argument 'approval'"],
+    [['identity', 'status'], "error: missing required argument 'flow'"],
+    [['phone', 'status'], "error: missing required argument 'request-id'"],
+    [['device', 'start', '--deadline'], "error: option '--deadline <duration>' argument missing"],
+    [['phone', 'check'], "error: required option '--request-id <id>' not specified"],
+    [['device', 'list', 'x'], "error: too many arguments for 'list'."],
+  ])('%j', async (args, shown) => {
+    const { code, stderr } = await run(args);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain(shown);
+  });
+
+  it('redacts a quoted text unless the program defines it', () => {
+    const names = new Set(['approval', '--deadline <duration>']);
+    expect(redactUsageError("error: missing required argument 'approval'", names)).toBe(
+      "error: missing required argument 'approval'",
+    );
+    expect(redactUsageError("error: missing required argument 'approval'")).toBe(
+      "error: missing required argument '…'",
+    );
+    expect(redactUsageError("error: option '--deadline <duration>' argument 'Maria Silva' is invalid.", names)).toBe(
+      "error: option '--deadline <duration>' argument '…' is invalid.",
+    );
+  });
+});
+
+describe('a start command given no input at all', () => {
+  it.each([
+    [['device', 'start'], 'no device approval input given', '--account-key, --device-key'],
+    [['device', 'start', '--deadline', '15m'], 'no device approval input given', '--approver-cpf'],
+    [['phone', 'check', '--request-id', 'r1'], 'no phone check input given', '--phone, --id-card and --name'],
+  ])('%j says the input is missing and how to give it, not one schema error per field', async (args, what, flags) => {
+    const { code, stderr } = await run(args);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain(
+      `error: ${what}: pass it as JSON with --input-file <path>, or --input-file - to read standard input`,
+    );
+    expect(stderr).toContain(flags);
+    expect(stderr).not.toContain('expected string');
+  });
+
+  it('still lists the missing fields when some input was given', async () => {
+    const { code, stderr } = await run(['device', 'start', '--account-key', ACCOUNT]);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain('invalid device approval input');
+    expect(stderr).toContain('deviceKey');
   });
 });
