@@ -7,6 +7,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isLoopbackHost, notifyUrlProblem } from '../contracts/notification-core';
+import { withoutEmptyValues } from './environment';
 import type { PayloadEncryptionConfig } from './payload-codec';
 import { readTemporalProfile, type TemporalConnectionSecurity } from './temporal-connection';
 
@@ -57,6 +58,37 @@ const headerName = z
   .optional();
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A duration variable whose name ends in `_MS`: a whole number of milliseconds, as the name says.
+ * `30s` or `1.5` is refused with the unit spelled out rather than zod's "expected number, received
+ * NaN". (Variables without the unit in their name take `30s`-style durations: common/durations.ts.)
+ */
+const milliseconds = (fallback: number, bounds: { min: number; max: number }) =>
+  z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return fallback;
+      const value = /^\s*\d+\s*$/.test(text) ? Number(text) : undefined;
+      if (value === undefined) {
+        context.addIssue({
+          code: 'custom',
+          message: `must be a whole number of milliseconds (the name ends in _MS), e.g. ${fallback} (got "${text}")`,
+        });
+        return z.NEVER;
+      }
+      if (value < bounds.min || value > bounds.max) {
+        context.addIssue({
+          code: 'custom',
+          message: `must be between ${bounds.min} and ${bounds.max} milliseconds (got ${value})`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
 
 /** See KYC_MAX_CACHED_WORKFLOWS; measured in docs/performance.md. */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
@@ -69,7 +101,7 @@ const environmentSchema = z.object({
   KYC_ALLOW_REMOTE_PROVIDERS: booleanFlag,
   KYC_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** Whole-exchange timeout of one provider HTTP call (headers and body). */
-  PROVIDER_TIMEOUT_MS: positiveInt(10_000),
+  PROVIDER_TIMEOUT_MS: milliseconds(10_000, { min: 1, max: MAX_TIMER_MS }),
   /** Largest provider answer body read, success or error; past it the call fails (providers/http.ts). */
   PROVIDER_MAX_BODY_BYTES: z.coerce
     .number()
@@ -78,12 +110,7 @@ const environmentSchema = z.object({
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
   /** Longest Retry-After wait honoured; longer hints are cut to it (the retry policy does not cap them). */
-  PROVIDER_MAX_RETRY_AFTER_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(60 * 60 * 1000)
-    .default(60_000),
+  PROVIDER_MAX_RETRY_AFTER_MS: milliseconds(60_000, { min: 0, max: 60 * 60 * 1000 }),
   /**
    * Workflows the worker keeps in memory between tasks (the SDK's `maxCachedWorkflows`). Each
    * costs memory while cached; an evicted one is replayed from history when its next task comes.
@@ -110,7 +137,7 @@ const environmentSchema = z.object({
   CALLBACK_LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
   CALLBACK_LISTEN_PORT: z.coerce.number().int().min(0).max(65535).default(7310),
   CALLBACK_MAX_BODY_BYTES: positiveInt(64 * 1024),
-  CALLBACK_TIMESTAMP_TOLERANCE_MS: positiveInt(15 * 60 * 1000),
+  CALLBACK_TIMESTAMP_TOLERANCE_MS: milliseconds(15 * 60 * 1000, { min: 1, max: MAX_TIMER_MS }),
   /** Callback header names, when the platform's differ from the defaults in providers/esign/callback-signature.ts. */
   CALLBACK_SIGNATURE_HEADER: headerName,
   CALLBACK_TIMESTAMP_HEADER: headerName,
@@ -119,7 +146,7 @@ const environmentSchema = z.object({
   PHONE_TOKEN: headerSecret,
   PHONE_RATE_PER_SECOND: z.coerce.number().positive().default(20),
   /** How late (ms) a gateway call may leave after its send slot; slots are spaced (1000 + this) / rate. */
-  PHONE_RATE_JITTER_MS: z.coerce.number().int().min(0).max(1000).default(50),
+  PHONE_RATE_JITTER_MS: milliseconds(50, { min: 0, max: 1000 }),
 
   /** Payload encryption keys, `keyId:base64key,...` (32-byte AES keys); or KYC_PAYLOAD_KEYS_FILE. */
   KYC_PAYLOAD_KEYS: z.string().optional(),
@@ -141,22 +168,12 @@ const environmentSchema = z.object({
   /** Signing secrets per receiver origin: `<origin>=whsec_… [whsec_…],<origin>=…` (checked by parseNotifySecrets). */
   KYC_NOTIFY_SECRETS: z.string().optional(),
   /** Whole-exchange timeout of one delivery attempt. */
-  KYC_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  KYC_NOTIFY_TIMEOUT_MS: milliseconds(10_000, { min: 100, max: 120_000 }),
   /** First retry interval of a failed delivery; each next one doubles, up to KYC_NOTIFY_MAX_INTERVAL_MS. */
-  KYC_NOTIFY_INITIAL_INTERVAL_MS: z.coerce.number().int().min(10).max(DAY_MS).default(5_000),
-  KYC_NOTIFY_MAX_INTERVAL_MS: z.coerce
-    .number()
-    .int()
-    .min(10)
-    .max(DAY_MS)
-    .default(60 * 60 * 1000),
+  KYC_NOTIFY_INITIAL_INTERVAL_MS: milliseconds(5_000, { min: 10, max: DAY_MS }),
+  KYC_NOTIFY_MAX_INTERVAL_MS: milliseconds(60 * 60 * 1000, { min: 10, max: DAY_MS }),
   /** Retries stop this long after the first attempt: the delivery is then FAILED. */
-  KYC_NOTIFY_RETRY_WINDOW_MS: z.coerce
-    .number()
-    .int()
-    .min(100)
-    .max(30 * DAY_MS)
-    .default(DAY_MS),
+  KYC_NOTIFY_RETRY_WINDOW_MS: milliseconds(DAY_MS, { min: 100, max: 30 * DAY_MS }),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -290,14 +307,15 @@ export function parseBankPrivateKey(pem: string): KeyObject {
 }
 
 /** Only the Temporal connection: what the client needs, without any provider secret. */
-export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+export function loadTemporalConfig(processEnv: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  const env = withoutEmptyValues(processEnv);
   const schema = environmentSchema
     .pick({ TEMPORAL_ADDRESS: true, TEMPORAL_NAMESPACE: true, KYC_TASK_QUEUE: true })
     .extend({ TEMPORAL_CODEC_ENDPOINT: z.url({ message: 'must be an absolute URL' }).optional() });
   const profile = withTemporalProfile(env);
   const result = schema.safeParse({
     ...profile.env,
-    TEMPORAL_CODEC_ENDPOINT: env.TEMPORAL_CODEC_ENDPOINT || undefined,
+    TEMPORAL_CODEC_ENDPOINT: env.TEMPORAL_CODEC_ENDPOINT,
   });
   const problems = [...profile.problems];
   if (!result.success) problems.push(...result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
@@ -455,7 +473,10 @@ function parsePayloadKeys(
  * the demo's key file) when no key is configured, unless KYC_PAYLOAD_ENCRYPTION=off, the one
  * case that returns `undefined` (plain payloads, for tests only).
  */
-export function loadPayloadEncryptionConfig(env: NodeJS.ProcessEnv = process.env): PayloadEncryptionConfig | undefined {
+export function loadPayloadEncryptionConfig(
+  processEnv: NodeJS.ProcessEnv = process.env,
+): PayloadEncryptionConfig | undefined {
+  const env = withoutEmptyValues(processEnv);
   const problems: string[] = [];
   const resolved = readSecretFiles(
     { KYC_PAYLOAD_KEYS: env.KYC_PAYLOAD_KEYS, KYC_PAYLOAD_KEYS_FILE: env.KYC_PAYLOAD_KEYS_FILE },
@@ -471,7 +492,8 @@ export function loadPayloadEncryptionConfig(env: NodeJS.ProcessEnv = process.env
   return encryption;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config {
+  const env = withoutEmptyValues(processEnv);
   const profile = withTemporalProfile(env);
   const problems: string[] = [...profile.problems];
   const resolvedEnv = readSecretFiles(profile.env, problems);
@@ -614,7 +636,8 @@ export interface CallbackServiceConfig {
  * (ESIGN_APP_SECRET or _FILE), the CALLBACK_* settings and the payload keys. No bank or phone
  * secret is read. Throws `ConfigError` listing every problem.
  */
-export function loadCallbackServiceConfig(env: NodeJS.ProcessEnv = process.env): CallbackServiceConfig {
+export function loadCallbackServiceConfig(processEnv: NodeJS.ProcessEnv = process.env): CallbackServiceConfig {
+  const env = withoutEmptyValues(processEnv);
   const profile = withTemporalProfile(env);
   const problems: string[] = [...profile.problems];
   const resolvedEnv = readSecretFiles(
@@ -677,7 +700,8 @@ const LOOKUP_KEY_MIN_BYTES = 32;
  * new and the old key, so new runs carry both hashes and a lookup finds runs tagged under either.
  * Throws `ConfigError` naming the variable and the key id, never key material.
  */
-export function loadLookupKeys(env: NodeJS.ProcessEnv = process.env): LookupKey[] {
+export function loadLookupKeys(processEnv: NodeJS.ProcessEnv = process.env): LookupKey[] {
+  const env = withoutEmptyValues(processEnv);
   const problems: string[] = [];
   const resolved = readSecretFiles(
     { KYC_LOOKUP_KEYS: env.KYC_LOOKUP_KEYS, KYC_LOOKUP_KEYS_FILE: env.KYC_LOOKUP_KEYS_FILE },

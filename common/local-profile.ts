@@ -20,6 +20,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from './config';
+import { withoutEmptyValues } from './environment';
 
 export const PROFILE_FILE_NAME = 'temporal.toml';
 export const PAYLOAD_KEYS_FILE_NAME = 'payload-keys';
@@ -42,7 +43,8 @@ export interface LocalSettings {
 }
 
 /** Applies the rule above to `env` (not modified). Throws `ConfigError` for a missing profile file. */
-export function withLocalSettings(env: NodeJS.ProcessEnv): LocalSettings {
+export function withLocalSettings(processEnv: NodeJS.ProcessEnv): LocalSettings {
+  const env = withoutEmptyValues(processEnv);
   const resolved: NodeJS.ProcessEnv = { ...env };
   const dataDir = env.KYC_DATA_DIR || CHECKOUT_DATA_DIR;
   const checkoutProfile = join(dataDir, PROFILE_FILE_NAME);

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './config';
+import { durationProblem, parseDurationMs } from './durations';
+import { withoutEmptyValues } from './environment';
 
 /** A `host:port` listen address; IPv6 hosts in brackets (`[::1]:9464`). */
 export interface ListenAddress {
@@ -20,7 +22,7 @@ export interface ObservabilityConfig {
   health?: ListenAddress;
   /** KYC_LOG_FORMAT: `text` (the SDK's default lines) or `json` (one JSON object per line on stdout). */
   logFormat: 'text' | 'json';
-  /** KYC_SHUTDOWN_GRACE_TIME: how long running activities get to finish after SIGTERM, in milliseconds. */
+  /** KYC_SHUTDOWN_GRACE_TIME (`30s`, `2m`: a unit is required): how long running activities get to finish after SIGTERM, in milliseconds. */
   shutdownGraceTimeMs: number;
 }
 
@@ -43,37 +45,45 @@ export function formatListenAddress(address: ListenAddress): string {
   return `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
 }
 
-const DURATION = /^(\d+)(ms|s|m)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
-
-/** `500ms`, `30s`, `2m` or a bare number of milliseconds; undefined when malformed. */
-export function parseDurationMs(text: string): number | undefined {
-  const match = DURATION.exec(text.trim());
-  if (!match) return undefined;
-  return Number(match[1]) * UNIT_MS[(match[2] ?? 'ms') as keyof typeof UNIT_MS];
-}
-
-const optionalAddress = (requirePort: boolean) =>
+/**
+ * A listen address variable. `example` is the form to show with the variable's own usual port
+ * (`127.0.0.1:9464` for metrics, `127.0.0.1:8081` for health). Without a host (`:9464`) it is
+ * refused rather than read as every interface: the project binds loopback unless told otherwise.
+ */
+const optionalAddress = (example: { port: number; requirePort: boolean }) =>
   z
     .string()
     .optional()
     .transform((text, context) => {
       if (!text) return undefined;
+      const forms =
+        `127.0.0.1:${example.port} (this host only) or 0.0.0.0:${example.port} ` +
+        '(every interface, e.g. in a container)';
       const address = parseListenAddress(text);
       if (!address) {
-        context.addIssue({ code: 'custom', message: `must be host:port, e.g. 127.0.0.1:9464 (got "${text}")` });
+        const hostless = /^\s*:\d+\s*$/.test(text);
+        context.addIssue({
+          code: 'custom',
+          message: hostless
+            ? `"${text.trim()}" has no host; write ${forms}`
+            : `must be host:port, e.g. ${forms} (got "${text}")`,
+        });
         return z.NEVER;
       }
-      if (requirePort && address.port === 0) {
+      if (example.requirePort && address.port === 0) {
         context.addIssue({ code: 'custom', message: 'needs a fixed port (Prometheus must know where to scrape)' });
         return z.NEVER;
       }
       return address;
     });
 
+/** The ports the docs and docker-compose.yml use; examples in messages use them. */
+export const METRICS_EXAMPLE_PORT = 9464;
+export const HEALTH_EXAMPLE_PORT = 8081;
+
 const environmentSchema = z.object({
-  KYC_METRICS_ADDRESS: optionalAddress(true),
-  KYC_HEALTH_ADDRESS: optionalAddress(false),
+  KYC_METRICS_ADDRESS: optionalAddress({ port: METRICS_EXAMPLE_PORT, requirePort: true }),
+  KYC_HEALTH_ADDRESS: optionalAddress({ port: HEALTH_EXAMPLE_PORT, requirePort: false }),
   KYC_LOG_FORMAT: z
     .enum(['text', 'json', ''], { message: 'must be text or json' })
     .optional()
@@ -84,8 +94,12 @@ const environmentSchema = z.object({
     .transform((text, context) => {
       if (!text) return DEFAULT_SHUTDOWN_GRACE_TIME_MS;
       const ms = parseDurationMs(text);
-      if (ms === undefined || ms > 60 * 60_000) {
-        context.addIssue({ code: 'custom', message: 'must be a duration up to 1 h: 500ms, 30s, 2m or milliseconds' });
+      if (ms === undefined) {
+        context.addIssue({ code: 'custom', message: durationProblem(text) });
+        return z.NEVER;
+      }
+      if (ms > 60 * 60_000) {
+        context.addIssue({ code: 'custom', message: `must be at most 1h (got "${text}")` });
         return z.NEVER;
       }
       return ms;
@@ -94,7 +108,7 @@ const environmentSchema = z.object({
 
 /** Reads the worker's operational settings; throws `ConfigError` naming each bad variable. */
 export function loadObservabilityConfig(env: NodeJS.ProcessEnv = process.env): ObservabilityConfig {
-  const result = environmentSchema.safeParse(env);
+  const result = environmentSchema.safeParse(withoutEmptyValues(env));
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }

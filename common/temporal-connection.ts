@@ -21,7 +21,8 @@
  * not belong to its certificate, TEMPORAL_TLS_DISABLE_HOST_VERIFICATION (which the SDK cannot
  * honour), a TEMPORAL_CONFIG_FILE that does not exist.
  *
- * This module depends on nothing of the project (config.ts wraps its problems into ConfigError).
+ * A variable set to an empty value counts as unset (common/environment.ts). This module depends on
+ * nothing else of the project (config.ts wraps its problems into ConfigError).
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { checkServerIdentity, connect as tlsConnect, type PeerCertificate } from
 import { inspect } from 'node:util';
 import type { TLSConfig } from '@temporalio/client';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile } from '@temporalio/envconfig';
+import { withoutEmptyValues } from './environment';
 
 /** The connection's security: TLS (mTLS when a client certificate pair is given), API key, gRPC metadata. */
 export class TemporalConnectionSecurity {
@@ -120,10 +122,12 @@ const TLS_FIELDS = {
  * (one line each, naming the variable or profile key, never key material); with problems the
  * settings must not be used.
  */
-export function readTemporalProfile(env: NodeJS.ProcessEnv): {
+export function readTemporalProfile(processEnv: NodeJS.ProcessEnv): {
   settings: TemporalProfileSettings;
   problems: string[];
 } {
+  // An empty TEMPORAL_API_KEY or TEMPORAL_TLS_* is unset, not a setting (envconfig would turn TLS on).
+  const env = withoutEmptyValues(processEnv);
   const problems: string[] = [];
   const profileName = env.TEMPORAL_PROFILE || 'default';
   const explicitFile = env.TEMPORAL_CONFIG_FILE || undefined;

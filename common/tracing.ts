@@ -25,6 +25,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import { ConfigError } from './config';
+import { readVariable } from './environment';
 
 export interface TracingConfig {
   /** Where spans are POSTed: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. */
@@ -94,7 +95,7 @@ function checkUrl(text: string, name: string, problems: string[]): string | unde
  * sent. Throws `ConfigError` naming each bad variable.
  */
 export function loadTracingConfig(env: NodeJS.ProcessEnv, defaultServiceName: string): TracingConfig | undefined {
-  const value = (name: string): string | undefined => env[name]?.trim() || undefined;
+  const value = (name: string): string | undefined => readVariable(env, name)?.trim();
   if (value('OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return undefined;
   const problems: string[] = [];
   const exporter = value('OTEL_TRACES_EXPORTER');

@@ -133,10 +133,9 @@ def port_of(address):
     return match.group(1) if match else None
 
 def seconds(text):
-    # Compose durations (`40s`, `1m30s`) and KYC_SHUTDOWN_GRACE_TIME (`30s`, `2m`, `500ms`, ms).
+    # Compose durations (`40s`, `1m30s`) and KYC_SHUTDOWN_GRACE_TIME (`30s`, `2m`, `500ms`; a bare
+    # number has no unit and is refused, as common/durations.ts refuses it).
     text = str(text or "").strip()
-    if re.fullmatch(r"\d+", text):
-        return int(text) / 1000
     parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", text)
     if not parts or "".join(n + u for n, u in parts) != text:
         return None
@@ -158,10 +157,10 @@ for name in ("worker", "callback-receiver"):
     need(f"127.0.0.1:{health_port}/readyz" in check, f"{name}: the health check must ask /readyz on KYC_HEALTH_ADDRESS's port {health_port}")
     need("OTEL_EXPORTER_OTLP_ENDPOINT" in raw_env and raw_env["OTEL_EXPORTER_OTLP_ENDPOINT"] is None, f"{name}: OTEL_EXPORTER_OTLP_ENDPOINT must be passed through from the shell (null), tracing stays optional")
     for variable in ("TEMPORAL_API_KEY", "TEMPORAL_TLS", "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_CONFIG_FILE", "TEMPORAL_PROFILE"):
-        need(variable in raw_env and raw_env[variable] is None, f"{name}: {variable} must be passed through from the shell (null): optional, and an empty value would count as set")
+        need(variable in raw_env and raw_env[variable] is None, f"{name}: {variable} must be passed through from the shell (null): optional, absent unless the shell sets it")
 worker_grace = seconds(worker_env.get("KYC_SHUTDOWN_GRACE_TIME"))
 stop_grace = seconds(worker.get("stop_grace_period"))
-need(worker_grace is not None, "worker: KYC_SHUTDOWN_GRACE_TIME must be set (500ms, 30s, 2m)")
+need(worker_grace is not None, "worker: KYC_SHUTDOWN_GRACE_TIME must be set, a number and a unit (500ms, 30s, 2m)")
 need(stop_grace is not None and worker_grace is not None and stop_grace > worker_grace, f"worker: stop_grace_period ({worker.get('stop_grace_period')}) must exceed KYC_SHUTDOWN_GRACE_TIME ({worker_env.get('KYC_SHUTDOWN_GRACE_TIME')}), or activities are killed mid-call")
 for name in ("kyc-setup",):
     raw_env = raw_services.get(name, {}).get("environment") or {}

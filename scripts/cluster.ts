@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { startCluster } from './lib/cluster';
 import { PROJECT_ROOT } from './lib/temporal-cli';
+import { readVariable } from '../common/environment';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -23,7 +24,11 @@ async function main(): Promise<void> {
       new Option('--port <port>', 'the frontend gRPC port (TEMPORAL_ADDRESS)').argParser(parsePort).default(7233),
     )
     .addOption(new Option('--postgres-port <port>', "PostgreSQL's port").argParser(parsePort).default(5433))
-    .option('--namespace <name>', 'the namespace to create', process.env.TEMPORAL_NAMESPACE ?? 'default')
+    .option(
+      '--namespace <name>',
+      'the namespace to create',
+      readVariable(process.env, 'TEMPORAL_NAMESPACE') ?? 'default',
+    )
     .option('--once', 'start, set up, then stop at once (a check that everything starts)', false)
     .parse();
   const options = program.opts<{

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { ConfigError, loadPayloadEncryptionConfig } from '../common/config';
 import { startCodecServer } from '../common/codec-server';
 import { AesGcmPayloadCodec } from '../common/payload-codec';
+import { readVariable } from '../common/environment';
 
 async function main(): Promise<void> {
   const options = new Command('codec-server')
@@ -14,13 +15,13 @@ async function main(): Promise<void> {
     .option(
       '--host <host>',
       'listen address (keep loopback unless behind auth)',
-      process.env.KYC_CODEC_HOST || '127.0.0.1',
+      readVariable(process.env, 'KYC_CODEC_HOST') ?? '127.0.0.1',
     )
-    .option('--port <port>', 'listen port', process.env.KYC_CODEC_PORT || '8888')
+    .option('--port <port>', 'listen port', readVariable(process.env, 'KYC_CODEC_PORT') ?? '8888')
     .option(
       '--allowed-origins <origins>',
       'comma-separated browser origins allowed to call it (the UI)',
-      process.env.KYC_CODEC_ALLOWED_ORIGINS || 'http://127.0.0.1:8233,http://localhost:8233',
+      readVariable(process.env, 'KYC_CODEC_ALLOWED_ORIGINS') ?? 'http://127.0.0.1:8233,http://localhost:8233',
     )
     .parse()
     .opts<{ host: string; port: string; allowedOrigins: string }>();

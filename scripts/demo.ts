@@ -30,6 +30,7 @@ import { startDevServer, type DevServer } from './lib/dev-server';
 import { freePort } from './lib/free-port';
 import { PROJECT_ROOT, resolveTemporalCli } from './lib/temporal-cli';
 import { startWorkerProcess } from './lib/worker-process';
+import { readVariable } from '../common/environment';
 
 const FLOWS = {
   phone: { title: 'Phone three-factor check', run: runPhoneCheckDemo },
@@ -119,12 +120,12 @@ async function main(): Promise<void> {
 
     // TEMPORAL_ADDRESS names a server already running (cluster mode, compose, a team's cluster):
     // the demo uses it and starts no dev server; its namespace is set up when something is missing.
-    const external = process.env.TEMPORAL_ADDRESS;
+    const external = readVariable(process.env, 'TEMPORAL_ADDRESS');
     let temporalAddress: string;
     let namespace: string;
     let uiUrl: string | undefined;
     if (external) {
-      namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+      namespace = readVariable(process.env, 'TEMPORAL_NAMESPACE') ?? 'default';
       say(`Using the Temporal server at ${external} (TEMPORAL_ADDRESS), namespace ${namespace}...`);
       const setupConnection = await Connection.connect({ address: external });
       try {
@@ -136,11 +137,11 @@ async function main(): Promise<void> {
         await setupConnection.close();
       }
       temporalAddress = external;
-      uiUrl = process.env.TEMPORAL_UI_URL || undefined;
+      uiUrl = readVariable(process.env, 'TEMPORAL_UI_URL');
     } else {
       say('Starting the Temporal dev server (state kept in ' + join(options.dataDir, 'temporal') + ')...');
       const server: DevServer = await startDevServer({
-        cliPath: process.env.TEMPORAL_CLI || resolveTemporalCli(),
+        cliPath: readVariable(process.env, 'TEMPORAL_CLI') ?? resolveTemporalCli(),
         dbFile: join(options.dataDir, 'temporal', 'dev.db'),
         port: ports.temporal,
         uiPort: ports.ui,

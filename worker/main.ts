@@ -23,13 +23,15 @@ import { createWorkers } from './workers';
 import { startProcessObservability } from './process-observability';
 
 import { WORKER_READY_LINE } from './ready';
+import { readVariable } from '../common/environment';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const observability = loadObservabilityConfig();
   const tracingConfig = loadTracingConfig(process.env, 'kyc-worker');
   // Checked before connecting: a missing bundle would otherwise surface as a raw ENOENT stack.
-  const workflowBundlePath = process.env.KYC_WORKFLOW_BUNDLE || prebuiltWorkflowBundlePath(tracingConfig !== undefined);
+  const workflowBundlePath =
+    readVariable(process.env, 'KYC_WORKFLOW_BUNDLE') ?? prebuiltWorkflowBundlePath(tracingConfig !== undefined);
   if (workflowBundlePath && !existsSync(workflowBundlePath)) {
     throw new ConfigError([
       `KYC_WORKFLOW_BUNDLE: ${workflowBundlePath} does not exist (npm run build writes lib/workflow-bundle.js)`,

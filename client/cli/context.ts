@@ -87,6 +87,15 @@ export class CliContext {
    * library.
    */
   env(): NodeJS.ProcessEnv {
+    // An empty variable counts as unset (common/environment.ts); an empty flag was typed on purpose.
+    const empty = (['address', 'namespace', 'taskQueue'] as const).filter((name) => this.options[name]?.trim() === '');
+    if (empty.length) {
+      const flag = (name: string) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+      throw new InvalidInputError(
+        'options',
+        empty.map((name) => ({ field: flag(name), message: 'must not be empty (leave it out for the default)' })),
+      );
+    }
     const env = { ...this.io.env };
     if (this.options.address !== undefined) env.TEMPORAL_ADDRESS = this.options.address;
     if (this.options.namespace !== undefined) env.TEMPORAL_NAMESPACE = this.options.namespace;

@@ -12,6 +12,7 @@ import { InvalidInputError, parseInput } from '../../contracts/validation';
 import { parseDeviceRef } from '../device-approval';
 import { parseFlowRef } from '../identity-flow';
 import type { CliContext, CliSession } from './context';
+import { readVariable } from '../../common/environment';
 
 /** The control API's path prefix on every simulator (simulators/framework/simulator.ts). */
 const CONTROL_PREFIX = '/__control';
@@ -31,7 +32,7 @@ export class SimulatorControlError extends Error {
  * http URL: these helpers must never reach a real provider.
  */
 export function simulatorUrl(env: NodeJS.ProcessEnv, variable: string, fallback: string): string {
-  const text = env[variable] || fallback;
+  const text = readVariable(env, variable) ?? fallback;
   let url: URL;
   try {
     url = new URL(text);

@@ -1,15 +1,10 @@
-/** Durations as people type them on a command line: `500ms`, `30s`, `15m`, `2h`, `7d`. */
+/** Durations as people type them on a command line: `500ms`, `30s`, `15m`, `2h`, `7d` (common/durations.ts). */
 import { InvalidArgumentError } from 'commander';
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+import { parseDurationMs } from '../../common/durations';
 
 export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)$/.exec(text.trim());
-  const unit = match?.[2];
-  if (!match || unit === undefined) {
-    throw new InvalidArgumentError('expected a duration such as 500ms, 30s, 15m, 2h or 7d');
-  }
-  const ms = Math.round(Number(match[1]) * (UNIT_MS[unit] ?? 1));
+  const ms = parseDurationMs(text);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 500ms, 30s, 15m, 2h or 7d');
   if (ms <= 0) throw new InvalidArgumentError('a duration must be positive');
   return ms;
 }

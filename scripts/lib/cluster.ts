@@ -23,6 +23,7 @@ import { ensureNamespaceSetup, type EnsureNamespaceResult } from '../../common/n
 import { waitForServer } from './dev-server';
 import { freePort } from './free-port';
 import { PROJECT_ROOT, resolveGoTool } from './temporal-cli';
+import { readVariable } from '../../common/environment';
 
 export const TEMPORAL_SERVER_VERSION = '1.29.1';
 export const DEPLOY_DIR = join(PROJECT_ROOT, 'deploy', 'temporal');
@@ -122,7 +123,7 @@ export interface Cluster {
 
 /** Where the PostgreSQL programs are: KYC_POSTGRES_BIN_DIR, the newest /usr/lib/postgresql/N/bin, or PATH. */
 export function postgresBinDir(): string {
-  const fromEnv = process.env.KYC_POSTGRES_BIN_DIR;
+  const fromEnv = readVariable(process.env, 'KYC_POSTGRES_BIN_DIR');
   if (fromEnv) return fromEnv;
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
@@ -148,7 +149,7 @@ export function postgresBinDir(): string {
  * cache (downloading the module when the server binary came from elsewhere).
  */
 export function schemaDir(): string {
-  const fromEnv = process.env.TEMPORAL_SCHEMA_DIR;
+  const fromEnv = readVariable(process.env, 'TEMPORAL_SCHEMA_DIR');
   if (fromEnv) return fromEnv;
   const moduleDir = () =>
     join(
@@ -181,7 +182,7 @@ function userExists(name: string): boolean {
 
 /** The unprivileged user PostgreSQL runs as when we are root (initdb and postgres refuse root). */
 function postgresOsUser(log: (line: string) => void): string {
-  const wanted = process.env.KYC_POSTGRES_OS_USER;
+  const wanted = readVariable(process.env, 'KYC_POSTGRES_OS_USER');
   if (wanted) return wanted;
   if (userExists('postgres')) return 'postgres';
   if (!userExists('kyc-postgres')) {

@@ -234,9 +234,24 @@ describe('configuration', () => {
   });
 
   it('exits 5 for an invalid configuration', async () => {
-    const { code, stderr } = await run(['--namespace', '', 'device', 'list']);
+    const { code, stderr } = await run(['device', 'list'], '', { TEMPORAL_CODEC_ENDPOINT: 'codec' });
     expect(code).toBe(EXIT.connection);
-    expect(stderr).toContain('TEMPORAL_NAMESPACE');
+    expect(stderr).toContain('TEMPORAL_CODEC_ENDPOINT: must be an absolute URL');
+  });
+
+  it('takes an empty TEMPORAL_* variable as unset, and refuses an empty flag', async () => {
+    // TEMPORAL_ADDRESS= would have been "too small", TEMPORAL_API_KEY= would have turned TLS on.
+    const empty = await run(['device', 'list'], '', {
+      TEMPORAL_NAMESPACE: '',
+      KYC_TASK_QUEUE: ' ',
+      TEMPORAL_API_KEY: '',
+    });
+    expect(empty.stderr).toContain('cannot use the Temporal server at 127.0.0.1:1');
+    expect(empty.stderr).not.toMatch(/TEMPORAL_NAMESPACE|KYC_TASK_QUEUE|TLS/);
+    expect(empty.code).toBe(EXIT.connection);
+    const { code, stderr } = await run(['--namespace', '', 'device', 'list']);
+    expect(code).toBe(EXIT.invalidInput);
+    expect(stderr).toContain('--namespace must not be empty');
   });
 });
 

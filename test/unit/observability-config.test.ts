@@ -1,8 +1,8 @@
 import { ConfigError } from '../../common/config';
+import { parseDurationMs } from '../../common/durations';
 import {
   DEFAULT_SHUTDOWN_GRACE_TIME_MS,
   loadObservabilityConfig,
-  parseDurationMs,
   parseListenAddress,
 } from '../../common/observability-config';
 
@@ -66,7 +66,39 @@ it('parses listen addresses and durations', () => {
   expect(parseListenAddress('http://127.0.0.1:8080')).toBeUndefined();
   expect(parseDurationMs('500ms')).toBe(500);
   expect(parseDurationMs('30s')).toBe(30_000);
-  expect(parseDurationMs('1500')).toBe(1500);
-  expect(parseDurationMs('1h')).toBeUndefined();
+  expect(parseDurationMs('1.5s')).toBe(1500);
+  expect(parseDurationMs('1h')).toBe(3_600_000);
+  // A bare number has no unit: 30 could be ms or s.
+  expect(parseDurationMs('1500')).toBeUndefined();
   expect(parseDurationMs('-5s')).toBeUndefined();
+});
+
+it('refuses a grace time without a unit, saying which forms it could have meant', () => {
+  // It was read as 30 ms: running activities were cut off almost at once.
+  expect(problemsOf({ KYC_SHUTDOWN_GRACE_TIME: '30' })).toEqual([
+    'KYC_SHUTDOWN_GRACE_TIME: "30" has no unit: write 30s for seconds or 30ms for milliseconds (a duration is a number and a unit: ms, s, m, h or d)',
+  ]);
+  expect(problemsOf({ KYC_SHUTDOWN_GRACE_TIME: '2h' })).toEqual([
+    'KYC_SHUTDOWN_GRACE_TIME: must be at most 1h (got "2h")',
+  ]);
+  expect(loadObservabilityConfig({ KYC_SHUTDOWN_GRACE_TIME: '500ms' }).shutdownGraceTimeMs).toBe(500);
+});
+
+it('refuses an address without a host, and shows each variable its own port', () => {
+  // Not read as every interface: the project binds loopback unless told otherwise.
+  expect(problemsOf({ KYC_METRICS_ADDRESS: ':9464', KYC_HEALTH_ADDRESS: 'health' })).toEqual([
+    'KYC_METRICS_ADDRESS: ":9464" has no host; write 127.0.0.1:9464 (this host only) or 0.0.0.0:9464 (every interface, e.g. in a container)',
+    'KYC_HEALTH_ADDRESS: must be host:port, e.g. 127.0.0.1:8081 (this host only) or 0.0.0.0:8081 (every interface, e.g. in a container) (got "health")',
+  ]);
+});
+
+it('takes an empty variable as unset', () => {
+  expect(
+    loadObservabilityConfig({
+      KYC_METRICS_ADDRESS: '',
+      KYC_HEALTH_ADDRESS: ' ',
+      KYC_LOG_FORMAT: '',
+      KYC_SHUTDOWN_GRACE_TIME: '',
+    }),
+  ).toEqual(loadObservabilityConfig({}));
 });
