@@ -30,7 +30,7 @@ if ! command -v docker-compose >/dev/null 2>&1; then
 fi
 # Resolved as without any of the optional settings in the shell (they are passed through when set).
 compose() {
-  env -u TEMPORAL_ADDRESS -u TEMPORAL_NAMESPACE -u OTEL_EXPORTER_OTLP_ENDPOINT -u BANK_BASE_URL -u ESIGN_BASE_URL \
+  env -u TEMPORAL_ADDRESS -u TEMPORAL_NAMESPACE -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_HEADERS -u OTEL_SERVICE_NAME -u BANK_BASE_URL -u ESIGN_BASE_URL \
     -u PHONE_BASE_URL -u ESIGN_NOTIFY_URL docker-compose --project-directory . -f "$compose_file" "$@"
 }
 compose config -q
@@ -59,8 +59,20 @@ def need(condition, message):
 
 need("auto-setup" not in raw, "temporalio/auto-setup is deprecated: use temporalio/server + temporalio/admin-tools")
 need(re.fullmatch(r"\d+\.\d+\.\d+", server_version or "") is not None, f"no server version found in scripts/go-tool.sh ({server_version!r})")
+# The project's image is built once: one service has `build:`, and every other service of that image
+# runs it as built (pull_policy never: it is on no registry) after the build (depends_on).
+builders = [name for name, service in services.items() if "build" in service]
+need(len(builders) == 1, f"exactly one service may build the project's image (it was built once per service), found {builders}")
+project_images = {services[name].get("image") for name in builders}
+need(all(project_images), f"the service that builds ({builders}) must name its image")
 for name, service in services.items():
-    if "build" in service:
+    if service.get("image") not in project_images or "build" in service:
+        continue
+    need(service.get("pull_policy") == "never", f"{name}: runs the project's image; it needs pull_policy: never (it is built here, not pulled)")
+    waits = all(((service.get("depends_on") or {}).get(builder) or {}).get("condition") == "service_completed_successfully" for builder in builders)
+    need(waits, f"{name}: must depend on {builders} (condition: service_completed_successfully), so the image is built before it starts")
+for name, service in services.items():
+    if service.get("image") in project_images:
         continue  # the project's own image, built from this checkout
     image = service.get("image", "")
     tag = image.rsplit(":", 1)[1] if ":" in image else ""
@@ -70,6 +82,9 @@ for name in ("postgresql", "temporal", "simulators"):
 
 temporal = services.get("temporal", {})
 schema = services.get("temporal-schema", {})
+# The server image's own Temporal CLI asks the frontend's health service; nc is not promised by the image.
+server_check = [str(part) for part in (temporal.get("healthcheck") or {}).get("test") or []]
+need(server_check[1:5] == ["temporal", "operator", "cluster", "health"], f"temporal: the health check must be `temporal operator cluster health` (the CLI the server image ships), got {server_check}")
 need(temporal.get("image") == f"temporalio/server:{server_version}", f"temporal: image must be temporalio/server:{server_version} (scripts/go-tool.sh server)")
 need(schema.get("image") == f"temporalio/admin-tools:{server_version}", f"temporal-schema: image must be temporalio/admin-tools:{server_version}")
 need(re.search(r"SERVER_VERSION = '(\d+\.\d+\.\d+)'", cluster).group(1) == server_version, "scripts/lib/cluster.ts: TEMPORAL_SERVER_VERSION differs from scripts/go-tool.sh")
@@ -155,7 +170,8 @@ for name in ("worker", "callback-receiver"):
     need(metrics_port in exposed and health_port in exposed, f"{name}: expose must list the metrics and health ports ({metrics_port}, {health_port}), got {sorted(exposed)}")
     check = " ".join(str(part) for part in (service.get("healthcheck") or {}).get("test") or [])
     need(f"127.0.0.1:{health_port}/readyz" in check, f"{name}: the health check must ask /readyz on KYC_HEALTH_ADDRESS's port {health_port}")
-    need("OTEL_EXPORTER_OTLP_ENDPOINT" in raw_env and raw_env["OTEL_EXPORTER_OTLP_ENDPOINT"] is None, f"{name}: OTEL_EXPORTER_OTLP_ENDPOINT must be passed through from the shell (null), tracing stays optional")
+    for variable in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_SERVICE_NAME"):
+        need(variable in raw_env and raw_env[variable] is None, f"{name}: {variable} must be passed through from the shell (null), tracing stays optional")
     for variable in ("TEMPORAL_API_KEY", "TEMPORAL_TLS", "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_CONFIG_FILE", "TEMPORAL_PROFILE"):
         need(variable in raw_env and raw_env[variable] is None, f"{name}: {variable} must be passed through from the shell (null): optional, absent unless the shell sets it")
 worker_grace = seconds(worker_env.get("KYC_SHUTDOWN_GRACE_TIME"))
@@ -172,7 +188,7 @@ for name in ("TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE"):
 import glob
 sources = "".join(open(path).read() for pattern in ("common/*.ts", "worker/*.ts", "scripts/*.ts", "scripts/lib/*.ts", "client/*.ts") for path in glob.glob(pattern))
 for name, service in services.items():
-    if "build" not in service or name == "simulators":
+    if service.get("image") not in project_images or name == "simulators":
         continue
     for variable in (service.get("environment") or {}):
         need(re.search(rf"\b{re.escape(variable)}\b", sources) is not None, f"{name}: {variable} is read nowhere in common/, worker/, scripts/ or client/ (a typo, or a setting that was removed)")
@@ -198,7 +214,6 @@ for line in text.splitlines():
         if chown:
             owned[posixpath.normpath(posixpath.join(workdir, words[-1]))] = chown.split(":")[0]
 named_volumes = set((resolved_file.get("volumes") or {}).keys())
-project_images = {service.get("image") for service in services.values() if "build" in service}
 for name, service in services.items():
     if service.get("image") not in project_images:
         continue

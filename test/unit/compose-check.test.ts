@@ -68,3 +68,34 @@ it('fails when a service mounts a named volume at a path the image does not prep
   expect(code).toBe(1);
   expect(output).toContain('simulators: the named volume kyc-secrets is mounted at /var/kyc-secrets');
 });
+
+it('fails when the project image is built by more than one service, or run without pull_policy never', () => {
+  const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+  // Each service with build: built the same image again (five builds).
+  const twice = compose.replace('x-app: &app\n', 'x-app: &app\n  build: .\n');
+  expect(twice).not.toBe(compose);
+  const built = check({ compose: twice });
+  expect(built.code).toBe(1);
+  expect(built.output).toContain("exactly one service may build the project's image");
+  const pulled = check({ compose: compose.replace('  pull_policy: never\n', '') });
+  expect(pulled.code).toBe(1);
+  expect(pulled.output).toContain('worker: runs the project');
+});
+
+it("fails when the server's health check needs a tool the image does not promise", () => {
+  const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8').replace(
+    "test: ['CMD', 'temporal', 'operator', 'cluster', 'health', '--address', '127.0.0.1:7233']",
+    "test: ['CMD', 'nc', '-z', 'localhost', '7233']",
+  );
+  const { code, output } = check({ compose });
+  expect(code).toBe(1);
+  expect(output).toContain('temporal: the health check must be `temporal operator cluster health`');
+});
+
+it('fails when an OpenTelemetry setting is not passed through to the worker and the receiver', () => {
+  const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8').replace('  OTEL_SERVICE_NAME:\n', '');
+  const { code, output } = check({ compose });
+  expect(code).toBe(1);
+  expect(output).toContain('worker: OTEL_SERVICE_NAME must be passed through from the shell');
+  expect(output).toContain('callback-receiver: OTEL_SERVICE_NAME must be passed through from the shell');
+});
