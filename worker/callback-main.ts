@@ -11,6 +11,7 @@
  * to 503 and stop it after the signals in flight are sent.
  */
 import { Client, Connection } from '@temporalio/client';
+import { grpc } from '@temporalio/proto';
 import { ConfigError, loadCallbackServiceConfig } from '../common/config';
 import { createDataConverter } from '../common/data-converter';
 import { loadObservabilityConfig } from '../common/observability-config';
@@ -45,7 +46,11 @@ async function main(): Promise<void> {
     ...(tracing ? { interceptors: { workflow: [tracing.clientInterceptor()] } } : {}),
   });
   const receiver = await startCallbackReceiver({ config: config.callbacks, client, metricMeter: runtime.metricMeter });
-  health?.callbackReceiverListening();
+  // /readyz asks Temporal again at each probe: without it the receiver cannot signal any flow.
+  health?.callbackReceiverListening(async () => {
+    const answer = await connection.withDeadline(Date.now() + 3_000, () => connection.healthService.check({}));
+    return answer.status === grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
+  });
   say(
     `${CALLBACK_RECEIVER_READY_LINE}: ${receiver.url}${ESIGN_CALLBACK_PATH}, signalling namespace ` +
       `${config.temporal.namespace} on ${config.temporal.address}` +

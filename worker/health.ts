@@ -5,9 +5,11 @@
  * - `GET /healthz` (liveness): 200 while the process serves requests and no Temporal worker has
  *   failed; 503 once one has (restart the process).
  * - `GET /readyz` (readiness): 200 only once connected and every Temporal worker polls (state
- *   `RUNNING`), or, in the receiver's process, once it is connected and listens; 503 before that
- *   and from the moment shutdown begins (SIGTERM), so traffic and rollouts move on while running
- *   activities finish.
+ *   `RUNNING`), or, in the receiver's process, while it listens and Temporal answers its health
+ *   check (asked again at each probe, at most once per `TEMPORAL_CHECK_CACHE_MS`: a receiver that
+ *   lost Temporal cannot signal, so it must leave the load balancer); 503 before that and from the
+ *   moment shutdown begins (SIGTERM), so traffic and rollouts move on while running activities
+ *   finish.
  *
  * Bodies are small JSON documents naming each worker's task queue and state (and, in the
  * receiver's process, `callbackReceiver: "listening"`); nothing else.
@@ -28,23 +30,40 @@ export interface HealthServer {
   url: string;
   /** The workers to report on; until they are given the worker is not ready. */
   watch(workers: readonly WatchedWorker[]): void;
-  /** The standalone callback receiver listens (connected to Temporal): its process is ready. */
-  callbackReceiverListening(): void;
+  /**
+   * The standalone callback receiver listens: its process is ready while `temporalServing` (if
+   * given) resolves true; it is asked again by later probes (cached `TEMPORAL_CHECK_CACHE_MS`).
+   */
+  callbackReceiverListening(temporalServing?: () => Promise<boolean>): void;
   /** Readiness is refused from now on (called when shutdown begins). */
   shuttingDown(): void;
   close(): Promise<void>;
 }
 
 interface Report {
-  status: 'ok' | 'ready' | 'starting' | 'stopping' | 'failed';
+  status: 'ok' | 'ready' | 'starting' | 'stopping' | 'failed' | 'temporal unreachable';
   workers: Array<{ taskQueue: string; state: State }>;
   callbackReceiver?: 'listening';
 }
+
+/** How long one answer of the receiver's Temporal check stands for the next probes, ms. */
+export const TEMPORAL_CHECK_CACHE_MS = 2_000;
 
 export async function startHealthServer(address: ListenAddress): Promise<HealthServer> {
   let workers: readonly WatchedWorker[] = [];
   let stopping = false;
   let receiverListening = false;
+  let temporalServing: (() => Promise<boolean>) | undefined;
+  let lastCheck: { at: number; serving: Promise<boolean> } | undefined;
+  /** Temporal's answer, asked at most once per TEMPORAL_CHECK_CACHE_MS however many probes come. */
+  const temporalAnswers = (): Promise<boolean> => {
+    if (!temporalServing) return Promise.resolve(true);
+    const now = Date.now();
+    if (!lastCheck || now - lastCheck.at >= TEMPORAL_CHECK_CACHE_MS) {
+      lastCheck = { at: now, serving: temporalServing().catch(() => false) };
+    }
+    return lastCheck.serving;
+  };
   const receiver = (): Pick<Report, 'callbackReceiver'> => (receiverListening ? { callbackReceiver: 'listening' } : {});
 
   const describe = () => workers.map((worker) => ({ taskQueue: worker.options.taskQueue, state: worker.getState() }));
@@ -55,10 +74,13 @@ export async function startHealthServer(address: ListenAddress): Promise<HealthS
     return [failed ? 503 : 200, { status: failed ? 'failed' : 'ok', workers: states, ...receiver() }];
   };
 
-  const readiness = (): [number, Report] => {
+  const readiness = async (): Promise<[number, Report]> => {
     const states = describe();
     const started = states.length > 0 || receiverListening;
     if (!stopping && started && states.every((worker) => worker.state === 'RUNNING')) {
+      if (receiverListening && !(await temporalAnswers())) {
+        return [503, { status: 'temporal unreachable', workers: states, ...receiver() }];
+      }
       return [200, { status: 'ready', workers: states, ...receiver() }];
     }
     const status = states.some((worker) => worker.state === 'FAILED')
@@ -77,9 +99,10 @@ export async function startHealthServer(address: ListenAddress): Promise<HealthS
       response.end(JSON.stringify({ status: route ? 'method not allowed' : 'not found' }));
       return;
     }
-    const [code, report] = route();
-    response.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    response.end(request.method === 'HEAD' ? undefined : JSON.stringify(report));
+    void Promise.resolve(route()).then(([code, report]) => {
+      response.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(request.method === 'HEAD' ? undefined : JSON.stringify(report));
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -95,8 +118,9 @@ export async function startHealthServer(address: ListenAddress): Promise<HealthS
     watch(watched) {
       workers = watched;
     },
-    callbackReceiverListening() {
+    callbackReceiverListening(check) {
       receiverListening = true;
+      temporalServing = check;
     },
     shuttingDown() {
       stopping = true;

@@ -4,7 +4,7 @@
  * test/integration/worker-observability.test.ts and worker-graceful-shutdown.test.ts.
  */
 import type { State } from '@temporalio/worker';
-import { startHealthServer, type HealthServer } from '../../worker/health';
+import { TEMPORAL_CHECK_CACHE_MS, startHealthServer, type HealthServer } from '../../worker/health';
 
 class WorkerState {
   constructor(
@@ -93,4 +93,32 @@ it('is not live once a worker failed', async () => {
 it('answers 404 elsewhere and 405 to other methods', async () => {
   expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
   expect((await fetch(`${server.url}/readyz`, { method: 'POST' })).status).toBe(405);
+});
+
+it('in the callback receiver service: asks Temporal again at later probes, and is not ready while it does not answer', async () => {
+  let serving = true;
+  let asked = 0;
+  server.callbackReceiverListening(() => {
+    asked++;
+    return serving ? Promise.resolve(true) : Promise.reject(new Error('deadline exceeded'));
+  });
+  expect((await get('/readyz')).status).toBe(200);
+  expect((await get('/readyz')).status).toBe(200);
+  // Probes close together share one answer.
+  expect(asked).toBe(1);
+
+  serving = false;
+  await new Promise((resolve) => setTimeout(resolve, TEMPORAL_CHECK_CACHE_MS + 50));
+  expect(await get('/readyz')).toEqual({
+    status: 503,
+    body: { status: 'temporal unreachable', workers: [], callbackReceiver: 'listening' },
+  });
+  // Liveness does not depend on Temporal: restarting the process would not bring it back.
+  expect((await get('/healthz')).status).toBe(200);
+  expect(asked).toBe(2);
+
+  serving = true;
+  await new Promise((resolve) => setTimeout(resolve, TEMPORAL_CHECK_CACHE_MS + 50));
+  expect((await get('/readyz')).status).toBe(200);
+  expect(asked).toBe(3);
 });
