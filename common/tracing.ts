@@ -5,8 +5,9 @@
  * the workflow run and its activities then share one trace, carried in Temporal headers by
  * `@temporalio/interceptors-opentelemetry` (worker/tracing.ts wires the worker side).
  *
- * Spans go to an OTLP/HTTP endpoint as JSON (`@opentelemetry/exporter-trace-otlp-http`), in
- * batches. Every span passes `PersonalDataFreeSpanProcessor`, which keeps only the attributes
+ * Spans go to an OTLP/HTTP endpoint in batches, as JSON (`@opentelemetry/exporter-trace-otlp-http`,
+ * the default) or protobuf (`@opentelemetry/exporter-trace-otlp-proto`, with
+ * OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf). Every span passes `PersonalDataFreeSpanProcessor`, which keeps only the attributes
  * listed in `SPAN_ATTRIBUTES`: the interceptors copy the whole workflow info (memo, search
  * attributes, last result) into workflow spans, and those can hold personal data.
  */
@@ -14,6 +15,7 @@ import * as otel from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { Resource } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
@@ -34,6 +36,11 @@ export interface TracingConfig {
   headers: Record<string, string>;
   /** OTEL_SERVICE_NAME, or the process's default (`kyc-worker`, `kyc-cli`, ...). */
   serviceName: string;
+  /**
+   * OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL: `http/protobuf`; absent:
+   * `http/json`. (`grpc`, the specification's third, is refused: it needs another transport.)
+   */
+  protocol?: 'http/protobuf';
 }
 
 /** The OTLP/HTTP default when OTEL_TRACES_EXPORTER=otlp names no endpoint (the specification's). */
@@ -91,8 +98,8 @@ function checkUrl(text: string, name: string, problems: string[]): string | unde
 /**
  * Reads the tracing settings; undefined when tracing is off. On when OTEL_TRACES_EXPORTER=otlp,
  * or when it is unset and an OTLP endpoint variable is set; off by default, with
- * OTEL_TRACES_EXPORTER=none, or with OTEL_SDK_DISABLED=true. Only the `http/json` protocol is
- * sent. Throws `ConfigError` naming each bad variable.
+ * OTEL_TRACES_EXPORTER=none, or with OTEL_SDK_DISABLED=true. Protocols `http/json` (default) and
+ * `http/protobuf`. Throws `ConfigError` naming each bad variable.
  */
 export function loadTracingConfig(env: NodeJS.ProcessEnv, defaultServiceName: string): TracingConfig | undefined {
   const value = (name: string): string | undefined => readVariable(env, name)?.trim();
@@ -111,8 +118,8 @@ export function loadTracingConfig(env: NodeJS.ProcessEnv, defaultServiceName: st
     ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
     : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const protocol = value(protocolName);
-  if (protocol !== undefined && protocol !== 'http/json') {
-    problems.push(`${protocolName}: only http/json is supported (got "${protocol}")`);
+  if (protocol !== undefined && protocol !== 'http/json' && protocol !== 'http/protobuf') {
+    problems.push(`${protocolName}: must be http/json or http/protobuf; grpc is not supported (got "${protocol}")`);
   }
   let tracesUrl: string | undefined = DEFAULT_OTLP_TRACES_URL;
   if (tracesEndpoint) tracesUrl = checkUrl(tracesEndpoint, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', problems);
@@ -125,7 +132,12 @@ export function loadTracingConfig(env: NodeJS.ProcessEnv, defaultServiceName: st
     : 'OTEL_EXPORTER_OTLP_HEADERS';
   const headers = parseHeaders(value(headersName) ?? '', headersName, problems);
   if (problems.length > 0 || !tracesUrl) throw new ConfigError(problems);
-  return { tracesUrl, headers, serviceName: value('OTEL_SERVICE_NAME') ?? defaultServiceName };
+  return {
+    tracesUrl,
+    headers,
+    serviceName: value('OTEL_SERVICE_NAME') ?? defaultServiceName,
+    ...(protocol === 'http/protobuf' ? { protocol } : {}),
+  };
 }
 
 /**
@@ -252,7 +264,11 @@ export function startTracing(
   } = {},
 ): Tracing {
   const resource = new Resource({ 'service.name': config.serviceName });
-  const otlp = new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers });
+  const exporterConfig = { url: config.tracesUrl, headers: config.headers };
+  const otlp =
+    config.protocol === 'http/protobuf'
+      ? new OTLPProtobufTraceExporter(exporterConfig)
+      : new OTLPTraceExporter(exporterConfig);
   const exporter = options.onExportFailure
     ? new ExportFailureReporter(otlp, config.tracesUrl, options.onExportFailure, options.exportFailureIntervalMs)
     : otlp;

@@ -51,7 +51,7 @@ it('names each bad variable at once', () => {
     }),
   ).toEqual([
     'OTEL_TRACES_EXPORTER: must be otlp or none (got "jaeger")',
-    'OTEL_EXPORTER_OTLP_PROTOCOL: only http/json is supported (got "grpc")',
+    'OTEL_EXPORTER_OTLP_PROTOCOL: must be http/json or http/protobuf; grpc is not supported (got "grpc")',
     'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:// or https:// URL (got "collector:4318")',
     'OTEL_EXPORTER_OTLP_HEADERS: must be key=value pairs separated by commas',
   ]);
