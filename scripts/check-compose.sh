@@ -30,7 +30,7 @@ if ! command -v docker-compose >/dev/null 2>&1; then
 fi
 # Resolved as without any of the optional settings in the shell (they are passed through when set).
 compose() {
-  env -u TEMPORAL_ADDRESS -u TEMPORAL_NAMESPACE -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_HEADERS -u OTEL_SERVICE_NAME -u BANK_BASE_URL -u ESIGN_BASE_URL \
+  env -u TEMPORAL_ADDRESS -u TEMPORAL_NAMESPACE -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_HEADERS -u OTEL_EXPORTER_OTLP_PROTOCOL -u OTEL_SERVICE_NAME -u BANK_BASE_URL -u ESIGN_BASE_URL \
     -u PHONE_BASE_URL -u ESIGN_NOTIFY_URL docker-compose --project-directory . -f "$compose_file" "$@"
 }
 compose config -q
@@ -170,7 +170,7 @@ for name in ("worker", "callback-receiver"):
     need(metrics_port in exposed and health_port in exposed, f"{name}: expose must list the metrics and health ports ({metrics_port}, {health_port}), got {sorted(exposed)}")
     check = " ".join(str(part) for part in (service.get("healthcheck") or {}).get("test") or [])
     need(f"127.0.0.1:{health_port}/readyz" in check, f"{name}: the health check must ask /readyz on KYC_HEALTH_ADDRESS's port {health_port}")
-    for variable in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_SERVICE_NAME"):
+    for variable in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_SERVICE_NAME"):
         need(variable in raw_env and raw_env[variable] is None, f"{name}: {variable} must be passed through from the shell (null), tracing stays optional")
     for variable in ("TEMPORAL_API_KEY", "TEMPORAL_TLS", "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_CONFIG_FILE", "TEMPORAL_PROFILE"):
         need(variable in raw_env and raw_env[variable] is None, f"{name}: {variable} must be passed through from the shell (null): optional, absent unless the shell sets it")
