@@ -5,11 +5,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
-# The mount point of the kyc-secrets volume (docker-compose.yml), made here so the runtime stage can
+# The mount points of the kyc-secrets and kyc-simulator-state volumes (docker-compose.yml), made here so the runtime stage can
 # copy it owned by node: a named volume takes its mount point's owner from the image on first use,
 # and a directory Docker creates itself is root's, which the simulators (USER node) cannot write.
 # Empty: .dockerignore keeps a checkout's secrets/ out of the context (mkdir fails if one got in).
-RUN mkdir secrets
+RUN mkdir secrets simulator-state
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -18,5 +18,6 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/lib ./lib
 COPY --from=build --chown=node:node /app/secrets /secrets
+COPY --from=build --chown=node:node /app/simulator-state /simulator-state
 USER node
 CMD ["node", "lib/worker/main.js"]

@@ -220,12 +220,24 @@ for name, service in services.items():
     runs_as = str(service.get("user") or user).split(":")[0]
     if runs_as in ("root", "0"):
         continue
+    mounted_targets = set()
     for volume in service.get("volumes") or []:
         source, target = (volume.get("source"), volume.get("target")) if isinstance(volume, dict) else (str(volume).split(":") + [""])[:2]
         if source not in named_volumes:
             continue
         target = posixpath.normpath(target)
+        mounted_targets.add(target)
         need(owned.get(target) == runs_as, f"{name}: the named volume {source} is mounted at {target}, which {dockerfile} does not make owned by {runs_as} (the user the image runs as): Docker would create it root-owned and {runs_as} could not write it; add COPY --chown={runs_as}:{runs_as} <an empty folder> {target} to the last stage")
+    # A folder the command is told to write (--secrets-dir, --state-dir, ...) must be one of those
+    # volumes: anywhere else in the image is root's (EACCES) and would be lost with the container.
+    command = service.get("command") or []
+    if name == "simulators":
+        for flag in ("--secrets-dir", "--state-dir"):
+            need(flag in command, f"simulators: must pass {flag} (its default lies under the image's /app, which is root's: EACCES at the first write)")
+    for index, word in enumerate(command[:-1]):
+        if re.fullmatch(r"--[a-z-]+-dir", str(word)):
+            folder = posixpath.normpath(str(command[index + 1]))
+            need(folder in mounted_targets, f"{name}: {word} {folder} is not a named volume's mount point owned by {runs_as}: the folder would be root's (EACCES) and lost with the container")
 
 if problems:
     for problem in problems:

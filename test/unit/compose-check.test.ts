@@ -99,3 +99,17 @@ it('fails when an OpenTelemetry setting is not passed through to the worker and 
   expect(output).toContain('worker: OTEL_SERVICE_NAME must be passed through from the shell');
   expect(output).toContain('callback-receiver: OTEL_SERVICE_NAME must be passed through from the shell');
 });
+
+it("fails when the simulators keep their state where the image's user cannot write", () => {
+  // Without --state-dir the simulators wrote under /app/lib/.data (root's): EACCES at the first POST.
+  const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+  const withoutStateDir = compose.replace(/\n\s*'--state-dir',\n\s*'\/simulator-state',/, '');
+  expect(withoutStateDir).not.toBe(compose);
+  const missing = check({ compose: withoutStateDir });
+  expect(missing.code).toBe(1);
+  expect(missing.output).toContain('simulators: must pass --state-dir');
+
+  const unmounted = check({ compose: compose.replace("'/simulator-state',", "'/var/simulator-state',") });
+  expect(unmounted.code).toBe(1);
+  expect(unmounted.output).toContain('simulators: --state-dir /var/simulator-state is not a named volume');
+});

@@ -17,7 +17,7 @@ describe('parseDockerfile', () => {
     expect(stages[0]!.instructions.filter((step) => step.keyword === 'RUN').map((step) => step.args)).toEqual([
       'npm ci --no-audit --no-fund',
       'npm run build && npm prune --omit=dev',
-      'mkdir secrets',
+      'mkdir secrets simulator-state',
     ]);
     expect(
       stages[1]!.instructions
