@@ -40,10 +40,12 @@ import {
   type DeviceApprovalInput,
 } from '../contracts/device-approval';
 import { TRACKING_LIMITS, identityFlowStartOptions, identityFlowWorkflowId } from '../contracts/identity-flow';
-import { PHONE_CHECK_WORKFLOW_TYPE, phoneCheckWorkflowId } from '../contracts/phone-check';
+import { PHONE_CHECK_WORKFLOW_TYPE, phoneCheckWorkflowId, phoneGatewayTaskQueue } from '../contracts/phone-check';
 import { createDevCredentials } from '../scripts/lib/dev-credentials';
 import { startDevServer } from '../scripts/lib/dev-server';
 import { freePort } from '../scripts/lib/free-port';
+import { grantedGatewaySlots } from '../scripts/lib/gateway-slots';
+import { SimulatorControl } from '../simulators/framework/control-client';
 import { PROJECT_ROOT, resolveTemporalCli } from '../scripts/lib/temporal-cli';
 import { buildWorkflowBundle } from '../worker/bundle';
 import { startWorkerProcess, type WorkerProcess } from '../scripts/lib/worker-process';
@@ -175,16 +177,16 @@ async function main(): Promise<void> {
   });
   const bank = new BankDeviceControl(simulators.controls.bank);
   const esign = new EsignControl(simulators.controls.esign);
-  const gateway = simulators.controls.phone;
   const workers: WorkerProcess[] = [];
   try {
     const baseEnv = { ...simulators.workerEnv, TEMPORAL_ADDRESS: server.address };
     const config = loadConfig({ ...baseEnv, KYC_TASK_QUEUE: 'bench' });
+    const dataConverter = createDataConverter(config.payloadEncryption);
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({
       connection,
       namespace: config.temporal.namespace,
-      dataConverter: createDataConverter(config.payloadEncryption),
+      dataConverter,
     });
     // The baseline worker has no payload codec, as a hand-written workflow would not.
     const plainClient = new Client({ connection, namespace: config.temporal.namespace });
@@ -570,14 +572,28 @@ async function main(): Promise<void> {
     // 4. Provider rate: a burst of phone checks with one and with two worker processes.
     const rateRuns: RateRun[] = [];
     const rateCurves: Array<Array<[number, number]>> = [];
+    // The gateway stamps each call as its event loop takes it: in a process of its own, not in
+    // this one, which sends the whole burst's starts and result requests at once.
+    const gatewayPort = await freePort();
+    workers.push(
+      await startWorkerProcess({
+        entry: 'bench-gateway',
+        env: { ...process.env, BENCH_GATEWAY_PORT: String(gatewayPort), PHONE_TOKEN: credentials.phoneToken },
+        logFile: join(work, 'gateway-simulator.log'),
+      }),
+    );
+    const rateGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const rateGateway = new SimulatorControl(rateGatewayUrl);
     for (const processes of [1, 2]) {
       const taskQueue = unique(`rate-${processes}`);
       const rateWorkers: WorkerProcess[] = [];
       for (let i = 0; i < processes; i++)
         rateWorkers.push(
-          await startWorker('project', taskQueue, { env: { PHONE_RATE_PER_SECOND: String(GATEWAY_RATE) } }),
+          await startWorker('project', taskQueue, {
+            env: { PHONE_RATE_PER_SECOND: String(GATEWAY_RATE), PHONE_BASE_URL: rateGatewayUrl },
+          }),
         );
-      await gateway.reset();
+      await rateGateway.reset();
       log(`rate: ${options.rateChecks} phone checks at once, ${processes} worker process(es)`);
       const t0 = Date.now();
       const handles = await Promise.all(
@@ -599,8 +615,10 @@ async function main(): Promise<void> {
         }),
       );
       const seconds = (Date.now() - t0) / 1000;
-      const times = await gatewayCallTimes(gateway);
+      const times = await gatewayCallTimes(rateGateway);
       const first = Math.min(...times);
+      // The schedule as the ledger decided it, to tell it from the arrival stamps.
+      const slots = await grantedGatewaySlots(client, dataConverter, phoneGatewayTaskQueue(taskQueue));
       rateCurves.push(
         times
           .map((t) => t - first)
@@ -616,6 +634,8 @@ async function main(): Promise<void> {
         unansweredCalls: unanswered,
         peakPerSlidingSecond: peakInSlidingWindow(times, 1000),
         meanPerSecond: round1(meanRatePerSecond(times)),
+        slots: slots.length,
+        slotsPeakPerSlidingSecond: peakInSlidingWindow(slots, 1000),
         firstCallAfterSeconds: round1((first - t0) / 1000),
         allDoneSeconds: round1(seconds),
         load: load1(),
@@ -798,6 +818,9 @@ interface RateRun {
   unansweredCalls: number;
   peakPerSlidingSecond: number;
   meanPerSecond: number;
+  /** Send slots the ledger granted (calls plus slots given up), and their peak per sliding second. */
+  slots: number;
+  slotsPeakPerSlidingSecond: number;
   firstCallAfterSeconds: number;
   allDoneSeconds: number;
   load: number;
@@ -940,11 +963,11 @@ function markdown(results: Results): string {
     '',
     `**4. Provider rate** (\`PHONE_RATE_PER_SECOND=${results.providerRate.limitPerSecond}\`, all checks started at once; goal: peak ≤ ${results.providerRate.limitPerSecond} in every sliding second, mean ≥ 18, none lost):`,
     '',
-    '| worker processes | checks | completed | lost | gateway calls | peak in a sliding second | mean per second | first call after | all done after | load |',
-    '| ---------------: | -----: | --------: | ---: | ------------: | -----------------------: | --------------: | ---------------: | -------------: | ---: |',
+    '| worker processes | checks | completed | lost | gateway calls | peak in a sliding second | mean per second | slots granted / their peak | first call after | all done after | load |',
+    '| ---------------: | -----: | --------: | ---: | ------------: | -----------------------: | --------------: | -------------------------: | ---------------: | -------------: | ---: |',
     ...results.providerRate.runs.map(
       (r) =>
-        `| ${r.processes} | ${r.checks} | ${r.completed} | ${r.lost} | ${r.gatewayCalls} | ${r.peakPerSlidingSecond} | ${r.meanPerSecond} | ${r.firstCallAfterSeconds} s | ${r.allDoneSeconds} s | ${r.load} |`,
+        `| ${r.processes} | ${r.checks} | ${r.completed} | ${r.lost} | ${r.gatewayCalls} | ${r.peakPerSlidingSecond} | ${r.meanPerSecond} | ${r.slots} / ${r.slotsPeakPerSlidingSecond} | ${r.firstCallAfterSeconds} s | ${r.allDoneSeconds} s | ${r.load} |`,
     ),
     '',
     '![Gateway calls in the trailing second](../benchmarks/results/gateway-rate.png)',

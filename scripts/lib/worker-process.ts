@@ -27,6 +27,8 @@ const ENTRY_POINTS = {
   'callback-receiver': { file: join('worker', 'callback-main.ts'), readyLine: CALLBACK_RECEIVER_READY_LINE },
   /** The benchmark's baseline worker (benchmarks/baseline-worker.ts), which prints the worker's ready line. */
   'bench-baseline': { file: join('benchmarks', 'baseline-worker.ts'), readyLine: WORKER_READY_LINE },
+  /** The benchmark's phone gateway simulator in its own process (benchmarks/gateway-simulator.ts). */
+  'bench-gateway': { file: join('benchmarks', 'gateway-simulator.ts'), readyLine: WORKER_READY_LINE },
 } as const;
 
 export async function startWorkerProcess(options: {

@@ -25,9 +25,9 @@ import { freePort } from '../../scripts/lib/free-port';
 import { PHONE_VERIFICATION_PATH } from '../../providers/phone-gateway';
 import { gatewayCallTimes, peakInSlidingWindow } from '../../simulators/phone-gateway/call-times';
 import type { phoneCheckWorkflow } from '../../workflows/phone-check';
-import { phoneGatewaySlotsWorkflowId, type SlotGrant } from '../../contracts/phone-gateway-slots';
+import { grantedGatewaySlots } from '../../scripts/lib/gateway-slots';
 import { startWorkerProcess } from '../../scripts/lib/worker-process';
-import { decodePayloads, harnessInfo, startTestStack, uniqueId, type TestStack, type WorkerProcess } from '../harness';
+import { harnessInfo, startTestStack, uniqueId, type TestStack, type WorkerProcess } from '../harness';
 
 const RATE = 10;
 const CHECKS = 100;
@@ -64,20 +64,8 @@ afterAll(async () => {
 });
 
 /** Every slot the ledger handed out (epoch ms), from its history's update results, over all its runs. */
-async function grantedSlots(): Promise<number[]> {
-  const workflowId = phoneGatewaySlotsWorkflowId(phoneGatewayTaskQueue(stack.taskQueue));
-  const slots: number[] = [];
-  for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    const history = await stack.client.workflow.getHandle(workflowId, run.runId).fetchHistory();
-    for (const event of history.events ?? []) {
-      const payloads = event.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success?.payloads;
-      if (!payloads) continue;
-      const [payload] = await decodePayloads(stack, payloads);
-      slots.push(...(JSON.parse(Buffer.from(payload!.data!).toString('utf8')) as SlotGrant).slotsMs);
-    }
-  }
-  return slots;
-}
+const grantedSlots = () =>
+  grantedGatewaySlots(stack.client, stack.dataConverter, phoneGatewayTaskQueue(stack.taskQueue));
 
 test(`${CHECKS} checks at once on two workers: at most ${RATE} send slots in every sliding second, no call before its slot, none lost`, async () => {
   const gateway = stack.simulators.controls.phone;
