@@ -105,6 +105,24 @@ interface Options {
   /** Poll counts of the history section. */
   polls: number[];
   callbackFlows: number;
+  /** Which parts run (--parts). */
+  parts: Set<number>;
+}
+
+/**
+ * `--parts 4` or `--parts 1,4`: run only these parts (1 overhead, 2 memory and waiting at scale,
+ * 3 history, 4 provider rate, 5 callback latency; 3 and 5 share their worker and run together);
+ * the others are carried over from benchmarks/results/latest.json and marked so. Default: all.
+ */
+function parseParts(argv: string[]): Set<number> {
+  const index = argv.indexOf('--parts');
+  if (index < 0) return new Set([1, 2, 3, 4, 5]);
+  const parts = (argv[index + 1] ?? '').split(',').map(Number);
+  if (parts.length === 0 || parts.some((part) => !Number.isInteger(part) || part < 1 || part > 5))
+    throw new Error('--parts must be a comma-separated list of part numbers from 1 to 5, e.g. --parts 1,4');
+  const chosen = new Set(parts);
+  if (chosen.has(3) || chosen.has(5)) [3, 5].forEach((part) => chosen.add(part));
+  return chosen;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -130,6 +148,7 @@ function parseOptions(argv: string[]): Options {
     rateChecks: number('rate-checks', quick ? 150 : 1000),
     polls: quick ? [10, 100, 1000] : [10, 100, 1000, 10_000],
     callbackFlows: number('callback-flows', quick ? 15 : 50),
+    parts: parseParts(argv),
   };
 }
 
@@ -318,419 +337,89 @@ async function main(): Promise<void> {
       return (options.overheadFlows * 1000) / (performance.now() - t0);
     }
 
-    log('overhead: project and baseline workers');
-    // The gateway's limit is raised here: this part measures the code, not the provider's rate.
-    const overheadEnv = { PHONE_RATE_PER_SECOND: '1000' };
-    const projectQueue = unique('overhead-project');
-    const baselineQueue = unique('overhead-baseline');
-    const projectWorker = await startWorker('project', projectQueue, { env: overheadEnv });
-    const baselineWorker = await startWorker('baseline', baselineQueue);
-    // Warm-up: the first flows load code and open connections.
-    await pool(4, 4, () => flows.projectDevice(projectQueue));
-    await pool(4, 4, () => flows.projectPhone(projectQueue));
-    await pool(4, 4, () => flows.baselineDevice(baselineQueue));
-    await pool(4, 4, () => flows.baselinePhone(baselineQueue));
-    const overheadRounds: OverheadRound[] = [];
-    for (let round = 1; round <= options.rounds; round++) {
-      const cpu0 = { project: cpuSeconds(projectWorker.child.pid!), baseline: cpuSeconds(baselineWorker.child.pid!) };
-      const projectDevice = await throughput(flows.projectDevice, projectQueue);
-      const baselineDevice = await throughput(flows.baselineDevice, baselineQueue);
-      const projectPhone = await throughput(flows.projectPhone, projectQueue);
-      const baselinePhone = await throughput(flows.baselinePhone, baselineQueue);
-      const cpu = {
-        project: cpuSeconds(projectWorker.child.pid!) - cpu0.project,
-        baseline: cpuSeconds(baselineWorker.child.pid!) - cpu0.baseline,
-      };
-      overheadRounds.push({
-        round,
-        load: load1(),
-        device: {
-          project: round1(projectDevice),
-          baseline: round1(baselineDevice),
-          ratio: round3(projectDevice / baselineDevice),
-        },
-        phone: {
-          project: round1(projectPhone),
-          baseline: round1(baselinePhone),
-          ratio: round3(projectPhone / baselinePhone),
-        },
-        workerCpuMsPerFlow: {
-          project: Math.round((cpu.project * 1000) / (2 * options.overheadFlows)),
-          baseline: Math.round((cpu.baseline * 1000) / (2 * options.overheadFlows)),
-        },
-      });
-      log(`overhead round ${round}: ${JSON.stringify(overheadRounds.at(-1))}`);
-    }
-    await stopWorker(projectWorker);
-    await stopWorker(baselineWorker);
-
-    log('overhead: CPU profiles of the project and the baseline worker (one more round of each flow)');
-    // Both sides profiled the same way, so the table says where the project's extra time goes.
-    const profileOf = async (variant: 'project' | 'baseline'): Promise<ProfileBreakdown[]> => {
-      const profileDir = join(work, `profile-${variant}`);
-      mkdirSync(profileDir);
-      const profiledQueue = unique(`overhead-profiled-${variant}`);
-      const profiled = await startWorker(variant, profiledQueue, {
-        env: overheadEnv,
-        nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir],
-      });
-      const [device, phone] =
-        variant === 'project' ? [flows.projectDevice, flows.projectPhone] : [flows.baselineDevice, flows.baselinePhone];
-      await pool(4, 4, () => device(profiledQueue));
-      await throughput(device, profiledQueue);
-      await throughput(phone, profiledQueue);
-      await stopWorker(profiled);
-      return profileBreakdowns(profileDir);
-    };
-    const profiles = await profileOf('project');
-    const baselineProfiles = await profileOf('baseline');
-    loads.afterOverhead = load1();
-
-    // -------------------------------------------------------------------------------------------
-    // 2a. Memory per cached waiting workflow: project against baseline, interleaved.
-    const memoryRounds: Array<{ round: number; projectMiB: number; baselineMiB: number; ratio: number }> = [];
-    for (let round = 1; round <= options.rounds; round++) {
-      const perWorkflow: Record<string, number> = {};
-      for (const variant of ['project', 'baseline'] as const) {
-        const taskQueue = unique(`mem-${variant}-${round}`);
-        const worker = await startWorker(variant, taskQueue, { maxCached: 100_000 });
-        const pid = worker.child.pid!;
-        await sleep(1000);
-        const before = rssBytes(pid);
-        const handles: Array<{ query(name: string): Promise<unknown> }> = [];
-        await pool(options.memoryWorkflows, 32, async () => {
-          if (variant === 'project') {
-            handles.push(
-              await client.workflow.start<typeof deviceApprovalWorkflow>(
-                'deviceApprovalWorkflow',
-                deviceApprovalStartOptions(approval(), taskQueue),
-              ),
-            );
-          } else {
-            handles.push(
-              await plainClient.workflow.start<typeof baselineWaitingWorkflow>('baselineWaitingWorkflow', {
-                workflowId: `baseline/${randomUUID()}`,
-                taskQueue,
-              }),
-            );
-          }
-        });
-        if (variant === 'project') {
-          await waitUntil(
-            async () => (await countWaiting(taskQueue)) >= options.memoryWorkflows,
-            'the approvals to wait',
-            600_000,
-          );
-        }
-        // A query needs the workflow in the worker: every one has had its first task by now.
-        await pool(handles.length, 16, async (index) => {
-          // A busy machine can time a query out before the worker answers: ask again.
-          for (let attempt = 1; ; attempt++) {
-            try {
-              await handles[index]!.query('__stack_trace');
-              return;
-            } catch (error) {
-              if (attempt >= 5) throw error;
-            }
-          }
-        });
-        await sleep(options.quick ? 2000 : 5000);
-        const after = rssBytes(pid);
-        perWorkflow[variant] = (after - before) / MIB / options.memoryWorkflows;
-        log(
-          `memory round ${round} ${variant}: RSS ${round1(before / MIB)} → ${round1(after / MIB)} MiB, ` +
-            `${round3(perWorkflow[variant])} MiB per waiting workflow`,
-        );
-        await stopWorker(worker);
-      }
-      memoryRounds.push({
-        round,
-        projectMiB: round3(perWorkflow.project!),
-        baselineMiB: round3(perWorkflow.baseline!),
-        ratio: round3(perWorkflow.project! / perWorkflow.baseline!),
-      });
-    }
-    loads.afterMemory = load1();
-
-    // -------------------------------------------------------------------------------------------
-    // 2b. Waiting at scale with the configured cache.
-    const scaleQueue = unique('scale');
-    // Quick mode waits fewer approvals than the default cache holds: a smaller cache keeps eviction in the picture.
-    const maxCached = Number(
-      process.env.KYC_MAX_CACHED_WORKFLOWS ??
-        (options.quick ? Math.floor(options.waiting / 2) : DEFAULT_MAX_CACHED_WORKFLOWS),
-    );
-    const scaleWorker = await startWorker('project', scaleQueue, { maxCached });
-    const pid = scaleWorker.child.pid!;
-    await sleep(1000);
-    const dbBytes = () =>
-      [dbFile, `${dbFile}-wal`].reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0);
-    const rssBefore = rssBytes(pid);
-    const dbBefore = dbBytes();
-    const requests: DeviceApprovalInput[] = Array.from({ length: options.waiting }, approval);
-    log(`starting ${options.waiting} approvals (worker cache ${maxCached})`);
-    const startT0 = Date.now();
-    const rssCurve: Array<[number, number]> = [[0, round1(rssBefore / MIB)]];
-    await pool(options.waiting, 64, async (index) => {
-      await client.workflow.start<typeof deviceApprovalWorkflow>(
-        'deviceApprovalWorkflow',
-        deviceApprovalStartOptions(requests[index], scaleQueue),
-      );
-    });
-    const startSeconds = (Date.now() - startT0) / 1000;
-    await waitUntil(
-      async () => {
-        const waiting = await countWaiting(scaleQueue);
-        rssCurve.push([waiting, round1(rssBytes(pid) / MIB)]);
-        return waiting >= options.waiting;
-      },
-      'every approval to wait for its token',
-      60 * 60_000,
-    );
-    const allWaitingSeconds = (Date.now() - startT0) / 1000;
-    const rssAfter = rssBytes(pid);
-    log(`all ${options.waiting} waiting after ${round1(allWaitingSeconds)} s; RSS ${round1(rssAfter / MIB)} MiB`);
-    const cpuIdle0 = cpuSeconds(pid);
-    await sleep(options.idleSeconds * 1000);
-    const idleCpu = cpuSeconds(pid) - cpuIdle0;
-    const rssIdle = rssBytes(pid);
-    const dbAfter = dbBytes();
-
-    log(`tokens for ${options.tokens} of them: half to the first started, half to the last started`);
-    // With more waiting than the cache holds, the first started were evicted (their token's task
-    // replays their history first) and the last started are still cached: alternating between
-    // them tells the cache's share of the latency from the machine's.
-    const tokenTargets = Array.from({ length: options.tokens }, (_, i) =>
-      i % 2 === 0
-        ? { index: i / 2, group: 'first' as const }
-        : { index: options.waiting - 1 - (i - 1) / 2, group: 'last' as const },
-    );
-    const latencies: number[] = [];
-    const groupLatencies = { first: [] as number[], last: [] as number[] };
-    let tokenFailures = 0;
-    // The approver's app has its token before it submits it (not timed): token → APPROVED.
-    const tokens = new Map<string, string>();
-    await pool(tokenTargets.length, 16, async (i) => {
-      const request = requests[tokenTargets[i]!.index]!;
-      tokens.set(request.deviceKey, await tokenFor(request.deviceKey));
-    });
-    const loadBeforeTokens = load1();
-    // Approvers type their tokens independently: arrivals at a fixed rate (open loop), so each
-    // latency is what one approver sees while the rest wait, not the queue of a closed loop.
-    await paced(tokenTargets.length, options.tokensPerSecond, async (i) => {
-      const { index, group } = tokenTargets[i]!;
-      const request = requests[index]!;
-      const handle = client.workflow.getHandle(`device-approval/${accountKey}/${request.deviceKey}`);
-      const t0 = performance.now();
-      try {
-        const outcome = await handle.executeUpdate(submitTokenUpdate, {
-          args: [{ token: tokens.get(request.deviceKey)! }],
-        });
-        const elapsed = performance.now() - t0;
-        if (outcome.outcome === 'accepted') {
-          latencies.push(elapsed);
-          groupLatencies[group].push(elapsed);
-        } else tokenFailures++;
-      } catch {
-        tokenFailures++;
-      }
-    });
-    latencies.sort((a, b) => a - b);
-    const groupSummary = (values: number[]) => {
-      const sorted = [...values].sort((a, b) => a - b);
-      return { count: sorted.length, p50: round1(percentile(sorted, 50)), p99: round1(percentile(sorted, 99)) };
-    };
-    const rssTokens = rssBytes(pid);
-
-    log(`${options.earlyTokens} tokens typed while the bank still answers the creation call`);
-    await bank.slow('create', 1500, options.earlyTokens, 'after');
-    let earlyAccepted = 0;
-    const earlyRefused: Record<string, number> = {};
-    await pool(options.earlyTokens, 16, async () => {
-      const request = approval();
-      const handle = await client.workflow.start<typeof deviceApprovalWorkflow>(
-        'deviceApprovalWorkflow',
-        deviceApprovalStartOptions(request, scaleQueue),
-      );
-      const token = await tokenFor(request.deviceKey);
-      try {
-        const outcome = await handle.executeUpdate(submitTokenUpdate, { args: [{ token }] });
-        if (outcome.outcome === 'accepted') earlyAccepted++;
-        else earlyRefused[outcome.outcome] = (earlyRefused[outcome.outcome] ?? 0) + 1;
-      } catch (error) {
-        const type =
-          error instanceof WorkflowUpdateFailedError && error.cause && 'type' in error.cause
-            ? String(error.cause.type)
-            : 'error';
-        earlyRefused[type] = (earlyRefused[type] ?? 0) + 1;
-      }
-    });
-    await stopWorker(scaleWorker);
-    loads.afterScale = load1();
-
-    // -------------------------------------------------------------------------------------------
-    // 4. Provider rate: a burst of phone checks with one and with two worker processes.
-    const rateRuns: RateRun[] = [];
-    const rateCurves: Array<Array<[number, number]>> = [];
-    // The gateway stamps each call as its event loop takes it: in a process of its own, not in
-    // this one, which sends the whole burst's starts and result requests at once.
-    const gatewayPort = await freePort();
-    workers.push(
-      await startWorkerProcess({
-        entry: 'bench-gateway',
-        env: { ...process.env, BENCH_GATEWAY_PORT: String(gatewayPort), PHONE_TOKEN: credentials.phoneToken },
-        logFile: join(work, 'gateway-simulator.log'),
-      }),
-    );
-    const rateGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    const rateGateway = new SimulatorControl(rateGatewayUrl);
-    for (const processes of [1, 2]) {
-      const taskQueue = unique(`rate-${processes}`);
-      const rateWorkers: WorkerProcess[] = [];
-      for (let i = 0; i < processes; i++)
-        rateWorkers.push(
-          await startWorker('project', taskQueue, {
-            env: { PHONE_RATE_PER_SECOND: String(GATEWAY_RATE), PHONE_BASE_URL: rateGatewayUrl },
-          }),
-        );
-      await rateGateway.reset();
-      log(`rate: ${options.rateChecks} phone checks at once, ${processes} worker process(es)`);
-      const t0 = Date.now();
-      const handles = await Promise.all(
-        Array.from({ length: options.rateChecks }, () =>
-          client.workflow.start<typeof phoneCheckWorkflow>(PHONE_CHECK_WORKFLOW_TYPE, {
-            workflowId: phoneCheckWorkflowId(randomUUID()),
-            taskQueue,
-            args: [PHONE_FACTORS],
-          }),
-        ),
-      );
-      let completed = 0;
-      let unanswered = 0;
-      await Promise.all(
-        handles.map(async (handle) => {
-          const result = await handle.result().catch(() => undefined);
-          if (result?.outcome === 'VERIFIED') completed++;
-          unanswered += result?.unansweredCalls ?? 0;
-        }),
-      );
-      const seconds = (Date.now() - t0) / 1000;
-      const times = await gatewayCallTimes(rateGateway);
-      const first = Math.min(...times);
-      // The schedule as the ledger decided it, to tell it from the arrival stamps.
-      const slots = await grantedGatewaySlots(client, dataConverter, phoneGatewayTaskQueue(taskQueue));
-      rateCurves.push(
-        times
-          .map((t) => t - first)
-          .sort((a, b) => a - b)
-          .map((t, index, sorted) => [t / 1000, index + 1 - sorted.findIndex((s) => s > t - 1000)] as [number, number]),
-      );
-      rateRuns.push({
-        processes,
-        checks: options.rateChecks,
-        completed,
-        lost: options.rateChecks - completed,
-        gatewayCalls: times.length,
-        unansweredCalls: unanswered,
-        peakPerSlidingSecond: peakInSlidingWindow(times, 1000),
-        meanPerSecond: round1(meanRatePerSecond(times)),
-        slots: slots.length,
-        slotsPeakPerSlidingSecond: peakInSlidingWindow(slots, 1000),
-        firstCallAfterSeconds: round1((first - t0) / 1000),
-        allDoneSeconds: round1(seconds),
-        load: load1(),
-      });
-      log(`rate: ${JSON.stringify(rateRuns.at(-1))}`);
-      for (const worker of rateWorkers) await stopWorker(worker);
-    }
-
-    // -------------------------------------------------------------------------------------------
-    // 3. History of long polling and 5. callback latency, on one worker that receives callbacks.
-    const identityQueue = unique('identity');
-    const identityWorker = await startWorker('project', identityQueue, { callbackPort });
-    const historyRuns: HistoryRun[] = [];
-    for (const polls of options.polls) {
-      const { flowId } = await esign.createFlow();
-      await esign.progress(flowId, { flowStatus: 'ING', callback: false });
-      const t0 = Date.now();
-      await client.workflow.start<typeof identityFlowWorkflow>('identityFlowWorkflow', {
-        ...identityFlowStartOptions(flowId, identityQueue),
-        args: [{ flowId, polling: { initialIntervalMs: 1, backoffCoefficient: 1, maxIntervalMs: 1 } }],
-      });
-      await waitUntil(async () => (await esign.outlineReads(flowId)) >= polls, `${polls} polls`, 30 * 60_000);
-      await esign.progress(flowId, { flowStatus: 'SUCCESS', callback: false });
-      const handle = client.workflow.getHandle<typeof identityFlowWorkflow>(identityFlowWorkflowId(flowId));
-      await handle.result();
-      let runs = 0;
-      let events = 0;
-      let lastRunEvents = 0;
-      for await (const execution of client.workflow.list({
-        query: `WorkflowId = '${identityFlowWorkflowId(flowId)}'`,
-      })) {
-        runs++;
-        const count =
-          (await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory()).events?.length ?? 0;
-        events += count;
-        if (execution.status.name === 'COMPLETED') lastRunEvents = count;
-      }
-      historyRuns.push({
-        polls: await esign.outlineReads(flowId),
-        events,
-        runs,
-        lastRunEvents,
-        seconds: round1((Date.now() - t0) / 1000),
-      });
-      log(`history: ${JSON.stringify(historyRuns.at(-1))}`);
-    }
-    const defaults = TRACKING_LIMITS.polling;
-    const requestsPerMinute = {
-      atFirstInterval: round1(60_000 / defaults.initialIntervalMs.default),
-      atMaxInterval: round1(60_000 / defaults.maxIntervalMs.default),
-    };
-
-    log(`callback latency over ${options.callbackFlows} flows (10-minute poll interval)`);
-    const callbackLatencies: number[] = [];
-    await pool(options.callbackFlows, 5, async () => {
-      const { flowId } = await esign.createFlow();
-      await esign.progress(flowId, { flowStatus: 'ING', callback: false });
-      const handle = await client.workflow.start<typeof identityFlowWorkflow>('identityFlowWorkflow', {
-        ...identityFlowStartOptions(flowId, identityQueue),
-        args: [{ flowId, polling: { initialIntervalMs: 600_000, maxIntervalMs: 600_000 } }],
-      });
-      await waitUntil(async () => (await esign.outlineReads(flowId)) >= 1, 'the first poll', 120_000);
-      await sleep(200);
-      await esign.progress(flowId, { flowStatus: 'SUCCESS', callback: false });
-      const calledBack = Date.now();
-      const [delivery] = await esign.sendCallbacks(flowId);
-      if (delivery?.status !== 200) throw new Error(`callback answered ${delivery?.status}`);
-      await handle.result();
-      const closeTime = (await handle.describe()).closeTime;
-      callbackLatencies.push(closeTime!.getTime() - calledBack);
-    });
-    callbackLatencies.sort((a, b) => a - b);
-    await stopWorker(identityWorker);
-    loads.end = load1();
-
-    // -------------------------------------------------------------------------------------------
     const pick = <T>(values: T[], key: (value: T) => number) => ({
       min: round3(Math.min(...values.map(key))),
       median: round3(median(values.map(key))),
     });
-    const results: Results = {
-      startedAt: startedAt.toISOString(),
-      mode: options.quick ? 'quick' : 'full',
-      durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-      machine: {
-        cores: cpus().length,
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        memoryGiB: round1(totalmem() / 1024 ** 3),
-        node: process.version,
-        temporalServer: systemInfo.serverVersion,
-        temporalCli: cliVersion,
-        note: 'shared machine: other processes were running; compare ratios rather than absolute values',
-      },
-      loadAverage: loads,
-      overhead: {
+    /** What this run measured, part by part; the parts not run are taken from the last results (--parts). */
+    const measured: Partial<
+      Pick<
+        Results,
+        'overhead' | 'memoryPerWaitingWorkflow' | 'waitingAtScale' | 'providerRate' | 'history' | 'callbackLatency'
+      >
+    > = {};
+    let rateCurves: Array<Array<[number, number]>> | undefined;
+    if (options.parts.has(1)) {
+      log('overhead: project and baseline workers');
+      // The gateway's limit is raised here: this part measures the code, not the provider's rate.
+      const overheadEnv = { PHONE_RATE_PER_SECOND: '1000' };
+      const projectQueue = unique('overhead-project');
+      const baselineQueue = unique('overhead-baseline');
+      const projectWorker = await startWorker('project', projectQueue, { env: overheadEnv });
+      const baselineWorker = await startWorker('baseline', baselineQueue);
+      // Warm-up: the first flows load code and open connections.
+      await pool(4, 4, () => flows.projectDevice(projectQueue));
+      await pool(4, 4, () => flows.projectPhone(projectQueue));
+      await pool(4, 4, () => flows.baselineDevice(baselineQueue));
+      await pool(4, 4, () => flows.baselinePhone(baselineQueue));
+      const overheadRounds: OverheadRound[] = [];
+      for (let round = 1; round <= options.rounds; round++) {
+        const cpu0 = { project: cpuSeconds(projectWorker.child.pid!), baseline: cpuSeconds(baselineWorker.child.pid!) };
+        const projectDevice = await throughput(flows.projectDevice, projectQueue);
+        const baselineDevice = await throughput(flows.baselineDevice, baselineQueue);
+        const projectPhone = await throughput(flows.projectPhone, projectQueue);
+        const baselinePhone = await throughput(flows.baselinePhone, baselineQueue);
+        const cpu = {
+          project: cpuSeconds(projectWorker.child.pid!) - cpu0.project,
+          baseline: cpuSeconds(baselineWorker.child.pid!) - cpu0.baseline,
+        };
+        overheadRounds.push({
+          round,
+          load: load1(),
+          device: {
+            project: round1(projectDevice),
+            baseline: round1(baselineDevice),
+            ratio: round3(projectDevice / baselineDevice),
+          },
+          phone: {
+            project: round1(projectPhone),
+            baseline: round1(baselinePhone),
+            ratio: round3(projectPhone / baselinePhone),
+          },
+          workerCpuMsPerFlow: {
+            project: Math.round((cpu.project * 1000) / (2 * options.overheadFlows)),
+            baseline: Math.round((cpu.baseline * 1000) / (2 * options.overheadFlows)),
+          },
+        });
+        log(`overhead round ${round}: ${JSON.stringify(overheadRounds.at(-1))}`);
+      }
+      await stopWorker(projectWorker);
+      await stopWorker(baselineWorker);
+
+      log('overhead: CPU profiles of the project and the baseline worker (one more round of each flow)');
+      // Both sides profiled the same way, so the table says where the project's extra time goes.
+      const profileOf = async (variant: 'project' | 'baseline'): Promise<ProfileBreakdown[]> => {
+        const profileDir = join(work, `profile-${variant}`);
+        mkdirSync(profileDir);
+        const profiledQueue = unique(`overhead-profiled-${variant}`);
+        const profiled = await startWorker(variant, profiledQueue, {
+          env: overheadEnv,
+          nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir],
+        });
+        const [device, phone] =
+          variant === 'project'
+            ? [flows.projectDevice, flows.projectPhone]
+            : [flows.baselineDevice, flows.baselinePhone];
+        await pool(4, 4, () => device(profiledQueue));
+        await throughput(device, profiledQueue);
+        await throughput(phone, profiledQueue);
+        await stopWorker(profiled);
+        return profileBreakdowns(profileDir);
+      };
+      const profiles = await profileOf('project');
+      const baselineProfiles = await profileOf('baseline');
+      loads.afterOverhead = load1();
+      measured.overhead = {
         flowsPerSideAndRound: options.overheadFlows,
         concurrency: options.concurrency,
         rounds: overheadRounds,
@@ -739,15 +428,199 @@ async function main(): Promise<void> {
         profile: profiles,
         baselineProfile: baselineProfiles,
         profiledFlowsPerKind: options.overheadFlows,
-      },
-      memoryPerWaitingWorkflow: {
+      };
+    }
+
+    if (options.parts.has(2)) {
+      // -------------------------------------------------------------------------------------------
+      // 2a. Memory per cached waiting workflow: project against baseline, interleaved.
+      const memoryRounds: Array<{ round: number; projectMiB: number; baselineMiB: number; ratio: number }> = [];
+      for (let round = 1; round <= options.rounds; round++) {
+        const perWorkflow: Record<string, number> = {};
+        for (const variant of ['project', 'baseline'] as const) {
+          const taskQueue = unique(`mem-${variant}-${round}`);
+          const worker = await startWorker(variant, taskQueue, { maxCached: 100_000 });
+          const pid = worker.child.pid!;
+          await sleep(1000);
+          const before = rssBytes(pid);
+          const handles: Array<{ query(name: string): Promise<unknown> }> = [];
+          await pool(options.memoryWorkflows, 32, async () => {
+            if (variant === 'project') {
+              handles.push(
+                await client.workflow.start<typeof deviceApprovalWorkflow>(
+                  'deviceApprovalWorkflow',
+                  deviceApprovalStartOptions(approval(), taskQueue),
+                ),
+              );
+            } else {
+              handles.push(
+                await plainClient.workflow.start<typeof baselineWaitingWorkflow>('baselineWaitingWorkflow', {
+                  workflowId: `baseline/${randomUUID()}`,
+                  taskQueue,
+                }),
+              );
+            }
+          });
+          if (variant === 'project') {
+            await waitUntil(
+              async () => (await countWaiting(taskQueue)) >= options.memoryWorkflows,
+              'the approvals to wait',
+              600_000,
+            );
+          }
+          // A query needs the workflow in the worker: every one has had its first task by now.
+          await pool(handles.length, 16, async (index) => {
+            // A busy machine can time a query out before the worker answers: ask again.
+            for (let attempt = 1; ; attempt++) {
+              try {
+                await handles[index]!.query('__stack_trace');
+                return;
+              } catch (error) {
+                if (attempt >= 5) throw error;
+              }
+            }
+          });
+          await sleep(options.quick ? 2000 : 5000);
+          const after = rssBytes(pid);
+          perWorkflow[variant] = (after - before) / MIB / options.memoryWorkflows;
+          log(
+            `memory round ${round} ${variant}: RSS ${round1(before / MIB)} → ${round1(after / MIB)} MiB, ` +
+              `${round3(perWorkflow[variant])} MiB per waiting workflow`,
+          );
+          await stopWorker(worker);
+        }
+        memoryRounds.push({
+          round,
+          projectMiB: round3(perWorkflow.project!),
+          baselineMiB: round3(perWorkflow.baseline!),
+          ratio: round3(perWorkflow.project! / perWorkflow.baseline!),
+        });
+      }
+      loads.afterMemory = load1();
+
+      // -------------------------------------------------------------------------------------------
+      // 2b. Waiting at scale with the configured cache.
+      const scaleQueue = unique('scale');
+      // Quick mode waits fewer approvals than the default cache holds: a smaller cache keeps eviction in the picture.
+      const maxCached = Number(
+        process.env.KYC_MAX_CACHED_WORKFLOWS ??
+          (options.quick ? Math.floor(options.waiting / 2) : DEFAULT_MAX_CACHED_WORKFLOWS),
+      );
+      const scaleWorker = await startWorker('project', scaleQueue, { maxCached });
+      const pid = scaleWorker.child.pid!;
+      await sleep(1000);
+      const dbBytes = () =>
+        [dbFile, `${dbFile}-wal`].reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0);
+      const rssBefore = rssBytes(pid);
+      const dbBefore = dbBytes();
+      const requests: DeviceApprovalInput[] = Array.from({ length: options.waiting }, approval);
+      log(`starting ${options.waiting} approvals (worker cache ${maxCached})`);
+      const startT0 = Date.now();
+      const rssCurve: Array<[number, number]> = [[0, round1(rssBefore / MIB)]];
+      await pool(options.waiting, 64, async (index) => {
+        await client.workflow.start<typeof deviceApprovalWorkflow>(
+          'deviceApprovalWorkflow',
+          deviceApprovalStartOptions(requests[index], scaleQueue),
+        );
+      });
+      const startSeconds = (Date.now() - startT0) / 1000;
+      await waitUntil(
+        async () => {
+          const waiting = await countWaiting(scaleQueue);
+          rssCurve.push([waiting, round1(rssBytes(pid) / MIB)]);
+          return waiting >= options.waiting;
+        },
+        'every approval to wait for its token',
+        60 * 60_000,
+      );
+      const allWaitingSeconds = (Date.now() - startT0) / 1000;
+      const rssAfter = rssBytes(pid);
+      log(`all ${options.waiting} waiting after ${round1(allWaitingSeconds)} s; RSS ${round1(rssAfter / MIB)} MiB`);
+      const cpuIdle0 = cpuSeconds(pid);
+      await sleep(options.idleSeconds * 1000);
+      const idleCpu = cpuSeconds(pid) - cpuIdle0;
+      const rssIdle = rssBytes(pid);
+      const dbAfter = dbBytes();
+
+      log(`tokens for ${options.tokens} of them: half to the first started, half to the last started`);
+      // With more waiting than the cache holds, the first started were evicted (their token's task
+      // replays their history first) and the last started are still cached: alternating between
+      // them tells the cache's share of the latency from the machine's.
+      const tokenTargets = Array.from({ length: options.tokens }, (_, i) =>
+        i % 2 === 0
+          ? { index: i / 2, group: 'first' as const }
+          : { index: options.waiting - 1 - (i - 1) / 2, group: 'last' as const },
+      );
+      const latencies: number[] = [];
+      const groupLatencies = { first: [] as number[], last: [] as number[] };
+      let tokenFailures = 0;
+      // The approver's app has its token before it submits it (not timed): token → APPROVED.
+      const tokens = new Map<string, string>();
+      await pool(tokenTargets.length, 16, async (i) => {
+        const request = requests[tokenTargets[i]!.index]!;
+        tokens.set(request.deviceKey, await tokenFor(request.deviceKey));
+      });
+      const loadBeforeTokens = load1();
+      // Approvers type their tokens independently: arrivals at a fixed rate (open loop), so each
+      // latency is what one approver sees while the rest wait, not the queue of a closed loop.
+      await paced(tokenTargets.length, options.tokensPerSecond, async (i) => {
+        const { index, group } = tokenTargets[i]!;
+        const request = requests[index]!;
+        const handle = client.workflow.getHandle(`device-approval/${accountKey}/${request.deviceKey}`);
+        const t0 = performance.now();
+        try {
+          const outcome = await handle.executeUpdate(submitTokenUpdate, {
+            args: [{ token: tokens.get(request.deviceKey)! }],
+          });
+          const elapsed = performance.now() - t0;
+          if (outcome.outcome === 'accepted') {
+            latencies.push(elapsed);
+            groupLatencies[group].push(elapsed);
+          } else tokenFailures++;
+        } catch {
+          tokenFailures++;
+        }
+      });
+      latencies.sort((a, b) => a - b);
+      const groupSummary = (values: number[]) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        return { count: sorted.length, p50: round1(percentile(sorted, 50)), p99: round1(percentile(sorted, 99)) };
+      };
+      const rssTokens = rssBytes(pid);
+
+      log(`${options.earlyTokens} tokens typed while the bank still answers the creation call`);
+      await bank.slow('create', 1500, options.earlyTokens, 'after');
+      let earlyAccepted = 0;
+      const earlyRefused: Record<string, number> = {};
+      await pool(options.earlyTokens, 16, async () => {
+        const request = approval();
+        const handle = await client.workflow.start<typeof deviceApprovalWorkflow>(
+          'deviceApprovalWorkflow',
+          deviceApprovalStartOptions(request, scaleQueue),
+        );
+        const token = await tokenFor(request.deviceKey);
+        try {
+          const outcome = await handle.executeUpdate(submitTokenUpdate, { args: [{ token }] });
+          if (outcome.outcome === 'accepted') earlyAccepted++;
+          else earlyRefused[outcome.outcome] = (earlyRefused[outcome.outcome] ?? 0) + 1;
+        } catch (error) {
+          const type =
+            error instanceof WorkflowUpdateFailedError && error.cause && 'type' in error.cause
+              ? String(error.cause.type)
+              : 'error';
+          earlyRefused[type] = (earlyRefused[type] ?? 0) + 1;
+        }
+      });
+      await stopWorker(scaleWorker);
+      loads.afterScale = load1();
+      measured.memoryPerWaitingWorkflow = {
         workflowsPerSide: options.memoryWorkflows,
         rounds: memoryRounds,
         projectMiB: pick(memoryRounds, (r) => r.projectMiB),
         baselineMiB: pick(memoryRounds, (r) => r.baselineMiB),
         ratio: pick(memoryRounds, (r) => r.ratio),
-      },
-      waitingAtScale: {
+      };
+      measured.waitingAtScale = {
         waiting: options.waiting,
         maxCachedWorkflows: maxCached,
         startsPerSecond: round1(options.waiting / startSeconds),
@@ -778,10 +651,160 @@ async function main(): Promise<void> {
           },
         },
         earlyTokens: { submitted: options.earlyTokens, accepted: earlyAccepted, refused: earlyRefused },
-      },
-      providerRate: { limitPerSecond: GATEWAY_RATE, runs: rateRuns },
-      history: { runs: historyRuns, requestsPerMinuteAtDefaults: requestsPerMinute },
-      callbackLatency: {
+      };
+    }
+
+    if (options.parts.has(4)) {
+      // -------------------------------------------------------------------------------------------
+      // 4. Provider rate: a burst of phone checks with one and with two worker processes.
+      const rateRuns: RateRun[] = [];
+      const rateCurvesMeasured: Array<Array<[number, number]>> = [];
+      // The gateway stamps each call as its event loop takes it: in a process of its own, not in
+      // this one, which sends the whole burst's starts and result requests at once.
+      const gatewayPort = await freePort();
+      workers.push(
+        await startWorkerProcess({
+          entry: 'bench-gateway',
+          env: { ...process.env, BENCH_GATEWAY_PORT: String(gatewayPort), PHONE_TOKEN: credentials.phoneToken },
+          logFile: join(work, 'gateway-simulator.log'),
+        }),
+      );
+      const rateGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+      const rateGateway = new SimulatorControl(rateGatewayUrl);
+      for (const processes of [1, 2]) {
+        const taskQueue = unique(`rate-${processes}`);
+        const rateWorkers: WorkerProcess[] = [];
+        for (let i = 0; i < processes; i++)
+          rateWorkers.push(
+            await startWorker('project', taskQueue, {
+              env: { PHONE_RATE_PER_SECOND: String(GATEWAY_RATE), PHONE_BASE_URL: rateGatewayUrl },
+            }),
+          );
+        await rateGateway.reset();
+        log(`rate: ${options.rateChecks} phone checks at once, ${processes} worker process(es)`);
+        const t0 = Date.now();
+        const handles = await Promise.all(
+          Array.from({ length: options.rateChecks }, () =>
+            client.workflow.start<typeof phoneCheckWorkflow>(PHONE_CHECK_WORKFLOW_TYPE, {
+              workflowId: phoneCheckWorkflowId(randomUUID()),
+              taskQueue,
+              args: [PHONE_FACTORS],
+            }),
+          ),
+        );
+        let completed = 0;
+        let unanswered = 0;
+        await Promise.all(
+          handles.map(async (handle) => {
+            const result = await handle.result().catch(() => undefined);
+            if (result?.outcome === 'VERIFIED') completed++;
+            unanswered += result?.unansweredCalls ?? 0;
+          }),
+        );
+        const seconds = (Date.now() - t0) / 1000;
+        const times = await gatewayCallTimes(rateGateway);
+        const first = Math.min(...times);
+        // The schedule as the ledger decided it, to tell it from the arrival stamps.
+        const slots = await grantedGatewaySlots(client, dataConverter, phoneGatewayTaskQueue(taskQueue));
+        rateCurvesMeasured.push(
+          times
+            .map((t) => t - first)
+            .sort((a, b) => a - b)
+            .map(
+              (t, index, sorted) => [t / 1000, index + 1 - sorted.findIndex((s) => s > t - 1000)] as [number, number],
+            ),
+        );
+        rateRuns.push({
+          processes,
+          checks: options.rateChecks,
+          completed,
+          lost: options.rateChecks - completed,
+          gatewayCalls: times.length,
+          unansweredCalls: unanswered,
+          peakPerSlidingSecond: peakInSlidingWindow(times, 1000),
+          meanPerSecond: round1(meanRatePerSecond(times)),
+          slots: slots.length,
+          slotsPeakPerSlidingSecond: peakInSlidingWindow(slots, 1000),
+          firstCallAfterSeconds: round1((first - t0) / 1000),
+          allDoneSeconds: round1(seconds),
+          load: load1(),
+        });
+        log(`rate: ${JSON.stringify(rateRuns.at(-1))}`);
+        for (const worker of rateWorkers) await stopWorker(worker);
+      }
+
+      measured.providerRate = { limitPerSecond: GATEWAY_RATE, runs: rateRuns };
+      rateCurves = rateCurvesMeasured;
+    }
+    if (options.parts.has(3) || options.parts.has(5)) {
+      // -------------------------------------------------------------------------------------------
+      // 3. History of long polling and 5. callback latency, on one worker that receives callbacks.
+      const identityQueue = unique('identity');
+      const identityWorker = await startWorker('project', identityQueue, { callbackPort });
+      const historyRuns: HistoryRun[] = [];
+      for (const polls of options.polls) {
+        const { flowId } = await esign.createFlow();
+        await esign.progress(flowId, { flowStatus: 'ING', callback: false });
+        const t0 = Date.now();
+        await client.workflow.start<typeof identityFlowWorkflow>('identityFlowWorkflow', {
+          ...identityFlowStartOptions(flowId, identityQueue),
+          args: [{ flowId, polling: { initialIntervalMs: 1, backoffCoefficient: 1, maxIntervalMs: 1 } }],
+        });
+        await waitUntil(async () => (await esign.outlineReads(flowId)) >= polls, `${polls} polls`, 30 * 60_000);
+        await esign.progress(flowId, { flowStatus: 'SUCCESS', callback: false });
+        const handle = client.workflow.getHandle<typeof identityFlowWorkflow>(identityFlowWorkflowId(flowId));
+        await handle.result();
+        let runs = 0;
+        let events = 0;
+        let lastRunEvents = 0;
+        for await (const execution of client.workflow.list({
+          query: `WorkflowId = '${identityFlowWorkflowId(flowId)}'`,
+        })) {
+          runs++;
+          const count =
+            (await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory()).events?.length ?? 0;
+          events += count;
+          if (execution.status.name === 'COMPLETED') lastRunEvents = count;
+        }
+        historyRuns.push({
+          polls: await esign.outlineReads(flowId),
+          events,
+          runs,
+          lastRunEvents,
+          seconds: round1((Date.now() - t0) / 1000),
+        });
+        log(`history: ${JSON.stringify(historyRuns.at(-1))}`);
+      }
+      const defaults = TRACKING_LIMITS.polling;
+      const requestsPerMinute = {
+        atFirstInterval: round1(60_000 / defaults.initialIntervalMs.default),
+        atMaxInterval: round1(60_000 / defaults.maxIntervalMs.default),
+      };
+
+      log(`callback latency over ${options.callbackFlows} flows (10-minute poll interval)`);
+      const callbackLatencies: number[] = [];
+      await pool(options.callbackFlows, 5, async () => {
+        const { flowId } = await esign.createFlow();
+        await esign.progress(flowId, { flowStatus: 'ING', callback: false });
+        const handle = await client.workflow.start<typeof identityFlowWorkflow>('identityFlowWorkflow', {
+          ...identityFlowStartOptions(flowId, identityQueue),
+          args: [{ flowId, polling: { initialIntervalMs: 600_000, maxIntervalMs: 600_000 } }],
+        });
+        await waitUntil(async () => (await esign.outlineReads(flowId)) >= 1, 'the first poll', 120_000);
+        await sleep(200);
+        await esign.progress(flowId, { flowStatus: 'SUCCESS', callback: false });
+        const calledBack = Date.now();
+        const [delivery] = await esign.sendCallbacks(flowId);
+        if (delivery?.status !== 200) throw new Error(`callback answered ${delivery?.status}`);
+        await handle.result();
+        const closeTime = (await handle.describe()).closeTime;
+        callbackLatencies.push(closeTime!.getTime() - calledBack);
+      });
+      callbackLatencies.sort((a, b) => a - b);
+      await stopWorker(identityWorker);
+      loads.end = load1();
+      measured.history = { runs: historyRuns, requestsPerMinuteAtDefaults: requestsPerMinute };
+      measured.callbackLatency = {
         flows: options.callbackFlows,
         pollIntervalMs: 600_000,
         latencyMs: {
@@ -789,7 +812,40 @@ async function main(): Promise<void> {
           p99: round1(percentile(callbackLatencies, 99)),
           max: round1(callbackLatencies.at(-1) ?? NaN),
         },
+      };
+    }
+
+    // -------------------------------------------------------------------------------------------
+    const previous = options.parts.size < 5 ? readPreviousResults() : undefined;
+    const partsFromEarlierRuns: Record<string, string> = {};
+    /** A part this run skipped (--parts), as the last results had it, with the run that measured it. */
+    function earlier<K extends keyof Results>(key: K, part: number): Results[K] {
+      if (!previous)
+        throw new Error(`part ${part} was not run and benchmarks/results/latest.json has no earlier results`);
+      partsFromEarlierRuns[String(part)] = previous.partsFromEarlierRuns?.[String(part)] ?? previous.startedAt;
+      return previous[key];
+    }
+    const results: Results = {
+      startedAt: startedAt.toISOString(),
+      mode: options.quick ? 'quick' : 'full',
+      durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+      machine: {
+        cores: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGiB: round1(totalmem() / 1024 ** 3),
+        node: process.version,
+        temporalServer: systemInfo.serverVersion,
+        temporalCli: cliVersion,
+        note: 'shared machine: other processes were running; compare ratios rather than absolute values',
       },
+      loadAverage: loads,
+      overhead: measured.overhead ?? earlier('overhead', 1),
+      memoryPerWaitingWorkflow: measured.memoryPerWaitingWorkflow ?? earlier('memoryPerWaitingWorkflow', 2),
+      waitingAtScale: measured.waitingAtScale ?? earlier('waitingAtScale', 2),
+      providerRate: measured.providerRate ?? earlier('providerRate', 4),
+      history: measured.history ?? earlier('history', 3),
+      callbackLatency: measured.callbackLatency ?? earlier('callbackLatency', 5),
+      partsFromEarlierRuns,
     };
     writeResults(results, rateCurves);
     log('done: benchmarks/results/latest.json, latest.md, the charts, docs/performance.md');
@@ -887,6 +943,14 @@ interface Results {
   providerRate: { limitPerSecond: number; runs: RateRun[] };
   history: { runs: HistoryRun[]; requestsPerMinuteAtDefaults: { atFirstInterval: number; atMaxInterval: number } };
   callbackLatency: { flows: number; pollIntervalMs: number; latencyMs: Record<string, number> };
+  /** Parts (by number) this run did not measure (--parts), and the start of the run that did. */
+  partsFromEarlierRuns?: Record<string, string>;
+}
+
+/** The results the last run wrote, for the parts a `--parts` run skips. */
+function readPreviousResults(): Results | undefined {
+  const file = join(PROJECT_ROOT, 'benchmarks', 'results', 'latest.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Results) : undefined;
 }
 
 const mm = (value: MinMedian) => `${value.min} / ${value.median}`;
@@ -906,6 +970,15 @@ function markdown(results: Results): string {
       `${Object.entries(results.loadAverage)
         .map(([at, value]) => `${value} (${at})`)
         .join(', ')}.`,
+    ...Object.entries(
+      Object.entries(results.partsFromEarlierRuns ?? {}).reduce<Record<string, string[]>>((byRun, [part, run]) => {
+        (byRun[run] ??= []).push(part);
+        return byRun;
+      }, {}),
+    ).map(
+      ([run, parts]) =>
+        `\n_Part${parts.length > 1 ? 's' : ''} ${parts.join(', ')}: from the run of ${run} (not rerun by this one)._`,
+    ),
     '',
     `**1. Overhead** (completed flows per second, ${o.flowsPerSideAndRound} per side and round, ${o.concurrency} at once, sides interleaved; goal: ratio ≥ 0.8):`,
     '',
@@ -986,7 +1059,8 @@ function niceTicks(max: number, count = 5): number[] {
   return Array.from({ length: Math.floor(max / step) + 1 }, (_, i) => i * step);
 }
 
-function writeCharts(dir: string, results: Results, rateCurves: Array<Array<[number, number]>>): void {
+/** The charts; the gateway chart only when this run measured the rate (its curves are not kept in the results). */
+function writeCharts(dir: string, results: Results, rateCurves: Array<Array<[number, number]>> | undefined): void {
   const curve = results.waitingAtScale.rssCurve;
   const maxWaiting = Math.max(1, ...curve.map(([x]) => x));
   const maxRss = Math.max(550, ...curve.map(([, y]) => y)) * 1.1;
@@ -1001,6 +1075,7 @@ function writeCharts(dir: string, results: Results, rateCurves: Array<Array<[num
       rules: [{ y: 500, color: [200, 40, 40] }],
     }),
   );
+  if (!rateCurves) return;
   const maxT = Math.max(1, ...rateCurves.flat().map(([x]) => x));
   const limit = results.providerRate.limitPerSecond;
   writeFileSync(
@@ -1019,7 +1094,7 @@ function writeCharts(dir: string, results: Results, rateCurves: Array<Array<[num
   );
 }
 
-function writeResults(results: Results, rateCurves: Array<Array<[number, number]>>): void {
+function writeResults(results: Results, rateCurves: Array<Array<[number, number]>> | undefined): void {
   const dir = join(PROJECT_ROOT, 'benchmarks', 'results');
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeCharts(dir, results, rateCurves);
