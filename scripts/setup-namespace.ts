@@ -10,12 +10,21 @@ import { ensureNamespaceSetup } from '../common/namespace-setup';
 import { connectTemporal, temporalConnectionOptions } from '../common/temporal-connection';
 import { waitForServer } from './lib/dev-server';
 
+/** How long a server that accepts connections may take to answer (compose starts it slowly). */
+const WAIT_MS = 120_000;
+/**
+ * Connections refused this long mean nothing is there: fail then instead of after WAIT_MS. Compose
+ * starts this step once the server is healthy (and restarts it on failure), so no start is cut short.
+ */
+const REFUSED_LIMIT_MS = 10_000;
+
 async function main(): Promise<void> {
   const config = loadTemporalConfig();
   const { address, namespace } = config;
   // With the profile's / TEMPORAL_TLS_* / TEMPORAL_API_KEY security, as the worker connects.
   const { address: _address, ...security } = temporalConnectionOptions(config);
-  await waitForServer(address, 120_000, () => true, security);
+  console.log(`waiting for the Temporal server at ${address} (up to ${WAIT_MS / 1000} s)...`);
+  await waitForServer(address, WAIT_MS, () => true, security, REFUSED_LIMIT_MS);
   const connection = await connectTemporal(config, (options) => Connection.connect(options));
   try {
     const result = await ensureNamespaceSetup(connection, namespace);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connect as tcpConnect } from 'node:net';
 import { Connection, type TLSConfig } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { CLI_TYPE_NAMES } from '../../common/namespace-setup';
@@ -57,15 +58,48 @@ export interface DevServer {
   stop(): Promise<DevServerStop>;
 }
 
+/**
+ * Whether nothing accepts TCP connections at `address` (host:port, IPv6 in brackets): the
+ * connection was refused or the host name does not resolve. Any other outcome (accepted, a
+ * timeout, a transient DNS failure) is false.
+ */
+export function nothingListens(address: string, timeoutMs = 2_000): Promise<boolean> {
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(address.slice(colon + 1));
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host, port, timeout: timeoutMs });
+    const done = (refused: boolean) => {
+      socket.destroy();
+      resolve(refused);
+    };
+    socket.once('connect', () => done(false));
+    socket.once('timeout', () => done(false));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done(error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND'),
+    );
+  });
+}
+
+/**
+ * Waits until the Temporal server at `address` answers GetSystemInfo, for at most `timeoutMs`.
+ *
+ * @param refusedLimitMs when set, gives up early once connections have been refused (nothing
+ *   listening, or no such host) for this long without a break: a server that is starting accepts
+ *   TCP connections long before it answers, so this is a wrong address or a server that is not running.
+ * @throws Error when the process died (`isAlive`), the time ran out, or nothing listened for `refusedLimitMs`
+ */
 export async function waitForServer(
   address: string,
   timeoutMs: number,
   isAlive: () => boolean = () => true,
   /** TLS, API key, metadata for a server that requires them (common/temporal-connection.ts's options). */
   security: { tls?: TLSConfig | boolean; apiKey?: string; metadata?: Record<string, string> } = {},
+  refusedLimitMs?: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
+  let refusedSince: number | undefined;
   while (Date.now() < deadline) {
     if (!isAlive()) throw new Error(`the Temporal server exited before it answered on ${address}`);
     try {
@@ -78,6 +112,16 @@ export async function waitForServer(
       }
     } catch (error) {
       lastError = error;
+      if (refusedLimitMs !== undefined) {
+        if (!(await nothingListens(address))) refusedSince = undefined;
+        else if (refusedSince === undefined) refusedSince = Date.now();
+        else if (Date.now() - refusedSince >= refusedLimitMs) {
+          throw new Error(
+            `nothing accepts connections at ${address} (refused for ${Math.round((Date.now() - refusedSince) / 1000)} s): ` +
+              'is the Temporal server running there, and is TEMPORAL_ADDRESS (or the profile\'s address) right?',
+          );
+        }
+      }
       await sleep(250);
     }
   }
