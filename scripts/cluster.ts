@@ -1,12 +1,16 @@
 /**
  * `npm run cluster`: a Temporal server v1.29.1 on PostgreSQL, on loopback only (scripts/lib/cluster.ts),
- * until Ctrl-C; then the server and PostgreSQL stop cleanly. State is kept in the data folder, so
- * approvals waiting for a token survive a restart. Point the worker, the demo, the `kyc` CLI or
- * the tests at it with TEMPORAL_ADDRESS.
+ * until Ctrl-C or SIGTERM; then the server and PostgreSQL stop cleanly. When the server exits on its
+ * own (a crash, a kill), PostgreSQL is stopped too and this exits with 1, printing the end of the
+ * server's log. State is kept in the data folder, so approvals waiting for a token survive a
+ * restart. Point the worker, the demo, the `kyc` CLI or the tests at it with TEMPORAL_ADDRESS.
+ *
+ * Under a supervisor, run it directly (`node --import tsx scripts/cluster.ts` in the checkout) and
+ * send SIGTERM to that process: npm does not pass SIGTERM on to its child.
  */
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { startCluster } from './lib/cluster';
+import { startCluster, tail, type ServerExit } from './lib/cluster';
 import { PROJECT_ROOT } from './lib/temporal-cli';
 import { readVariable } from '../common/environment';
 
@@ -16,7 +20,11 @@ function parsePort(value: string): number {
   return port;
 }
 
-async function main(): Promise<void> {
+function describeExit(exit: ServerExit): string {
+  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+async function main(): Promise<number> {
   const program = new Command('cluster')
     .description('Temporal server on PostgreSQL, on loopback (cluster mode)')
     .option('--data-dir <dir>', 'PostgreSQL data and logs', join(PROJECT_ROOT, '.data', 'cluster'))
@@ -50,20 +58,37 @@ async function main(): Promise<void> {
   console.log(`  TEMPORAL_ADDRESS=${cluster.address} TEMPORAL_NAMESPACE=${cluster.namespace}`);
   console.log(`  server metrics: ${cluster.metricsUrl}`);
   console.log(`  logs: ${cluster.logDir}`);
+  console.log(
+    `  pids: this process ${process.pid} (stop with SIGTERM), Temporal server ${cluster.serverPid()}, ` +
+      `PostgreSQL ${cluster.postgresPid()}`,
+  );
+  let code = 0;
   if (!options.once) {
     console.log(`Try: TEMPORAL_ADDRESS=${cluster.address} npm run demo. Press Ctrl-C to stop.`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    // The server's exit is watched too: a crashed server must not leave PostgreSQL running alone.
+    const outcome = await Promise.race([
+      new Promise<{ signal: string }>((resolve) => {
+        process.once('SIGINT', () => resolve({ signal: 'SIGINT' }));
+        process.once('SIGTERM', () => resolve({ signal: 'SIGTERM' }));
+      }),
+      cluster.serverExited().then((exit) => ({ exit })),
+    ]);
+    if ('exit' in outcome) {
+      console.error(
+        `the Temporal server exited unexpectedly (${describeExit(outcome.exit)}); the end of ` +
+          `${cluster.serverLogFile}:\n${tail(cluster.serverLogFile)}`,
+      );
+      code = 1;
+    }
   }
-  console.log('stopping the Temporal server and PostgreSQL...');
+  console.log(code ? 'stopping PostgreSQL...' : 'stopping the Temporal server and PostgreSQL...');
   await cluster.stop();
   console.log('stopped');
+  return code;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);

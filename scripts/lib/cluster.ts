@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { Connection, type TLSConfig } from '@temporalio/client';
 import { ensureNamespaceSetup, type EnsureNamespaceResult } from '../../common/namespace-setup';
 import { waitForServer } from './dev-server';
-import { freePort } from './free-port';
+import { canListen, freePort } from './free-port';
 import { PROJECT_ROOT, resolveGoTool } from './temporal-cli';
 import { readVariable } from '../../common/environment';
 
@@ -104,6 +104,11 @@ export interface ClusterPorts {
   postgres: number;
 }
 
+export interface ServerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export interface Cluster {
   /** host:port of the frontend: TEMPORAL_ADDRESS for workers and clients. */
   address: string;
@@ -112,7 +117,18 @@ export interface Cluster {
   /** The server's Prometheus endpoint. */
   metricsUrl: string;
   logDir: string;
+  /** The Temporal server's log (stdout and stderr), appended to across restarts. */
+  serverLogFile: string;
   setup: EnsureNamespaceResult;
+  /** The running Temporal server's process id (undefined while it is stopped). */
+  serverPid(): number | undefined;
+  /** PostgreSQL's postmaster pid, from its postmaster.pid (undefined when it is not running). */
+  postgresPid(): number | undefined;
+  /**
+   * Resolves when the Temporal server started last exits, for whatever reason (a crash, a kill,
+   * stopServer()); `code` and `signal` as Node's 'exit' event gives them.
+   */
+  serverExited(): Promise<ServerExit>;
   /** Stops the Temporal server (SIGTERM, then SIGKILL after 20 s) and leaves PostgreSQL running. */
   stopServer(): Promise<void>;
   /** Starts the Temporal server again on the same ports and database, and waits until it answers. */
@@ -232,29 +248,79 @@ async function choosePorts(options: ClusterOptions): Promise<ClusterPorts> {
   };
 }
 
-/** Runs a command to completion, its output appended to `logFile`; rejects with the log's tail. */
-function run(command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/**
+ * Runs a command to completion, its output appended to `logFile`. Rejects with the output of this
+ * run (not the older runs the file also holds) and, when given, the tail of `alsoTail`: the log
+ * the command itself writes (pg_ctl's server log says why PostgreSQL did not start).
+ */
+function run(
+  command: string,
+  args: string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+  alsoTail?: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const out = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-8_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     child.stdout.pipe(out, { end: false });
     child.stderr.pipe(out, { end: false });
     child.once('error', reject);
     child.once('close', (code) => {
       out.end(() => {
         if (code === 0) return resolve();
-        reject(new Error(`${command} ${args.join(' ')} exited with ${code}; the end of ${logFile}:\n${tail(logFile)}`));
+        const own = lastLines(output) || '(no output)';
+        const theirs = alsoTail ? `\nthe end of ${alsoTail}:\n${tail(alsoTail)}` : '';
+        reject(new Error(`${command} ${args.join(' ')} exited with ${code} (output in ${logFile}):\n${own}${theirs}`));
       });
     });
   });
 }
 
-function tail(file: string, lines = 25): string {
+function lastLines(text: string, lines = 25): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** The last `lines` lines of `file`, or "(no log)" when it cannot be read. */
+export function tail(file: string, lines = 25): string {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return lastLines(readFileSync(file, 'utf8'), lines);
   } catch {
     return '(no log)';
   }
+}
+
+/**
+ * The pid of a live PostgreSQL postmaster serving `pgDataDir` (the first line of its
+ * postmaster.pid, a process that exists; on Linux also named postgres, since a stale file's pid may
+ * have been reused), or undefined.
+ */
+export function runningPostmaster(pgDataDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(pgDataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: it exists but belongs to another user (the postgres user when we are root).
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  try {
+    if (!readFileSync(`/proc/${pid}/comm`, 'utf8').includes('postgres')) return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync('/proc/self')) return undefined;
+  }
+  return pid;
 }
 
 class Postgres {
@@ -323,6 +389,12 @@ class Postgres {
     return true;
   }
 
+  /** How to stop this data folder's PostgreSQL by hand (when cluster mode's own process is gone). */
+  stopCommand(): string {
+    const command = `${join(this.bin, 'pg_ctl')} -D ${this.dataDir} -m fast stop`;
+    return this.user ? `runuser -u ${this.user} -- ${command}` : command;
+  }
+
   start(): Promise<void> {
     const logFile = join(this.baseDir, 'logs', 'postgres-server.log');
     if (this.user) {
@@ -334,11 +406,46 @@ class Postgres {
     return run(
       ...this.as('pg_ctl', ['-D', this.dataDir, '-l', logFile, '-o', `-p ${this.port}`, '-w', '-t', '60', 'start']),
       this.logFile,
+      process.env,
+      logFile,
     );
   }
 
   stop(): Promise<void> {
     return run(...this.as('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']), this.logFile);
+  }
+}
+
+/** What each port is and how to change it, for the message when one is taken. */
+const PORT_ROLES: Record<keyof ClusterPorts, string> = {
+  frontend: "the frontend's gRPC port (TEMPORAL_ADDRESS; --port)",
+  frontendHttp: "the frontend's HTTP port (drawn at random: start again)",
+  frontendMembership: "the frontend's membership port (drawn at random: start again)",
+  history: "the history service's gRPC port (drawn at random: start again)",
+  historyMembership: "the history service's membership port (drawn at random: start again)",
+  matching: "the matching service's gRPC port (drawn at random: start again)",
+  matchingMembership: "the matching service's membership port (drawn at random: start again)",
+  worker: "the worker service's gRPC port (drawn at random: start again)",
+  workerMembership: "the worker service's membership port (drawn at random: start again)",
+  metrics: "the server's metrics port (drawn at random: start again)",
+  postgres: "PostgreSQL's port (--postgres-port)",
+};
+
+/**
+ * Refuses to start when a port the server or PostgreSQL will bind on 127.0.0.1 is taken: another
+ * server there would answer the readiness check while ours dies with "bind: address already in use".
+ *
+ * @throws Error naming the first taken port, what it is for and how to change it
+ */
+export async function assertPortsFree(ports: ClusterPorts): Promise<void> {
+  for (const role of Object.keys(PORT_ROLES) as (keyof ClusterPorts)[]) {
+    const port = ports[role];
+    if (!(await canListen(port))) {
+      throw new Error(
+        `127.0.0.1:${port} is already in use (perhaps by another Temporal cluster or dev server); it is ` +
+          `${PORT_ROLES[role]}. Stop what uses it or choose another port.`,
+      );
+    }
   }
 }
 
@@ -353,12 +460,22 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const sqlTool = resolveGoTool('sql-tool');
 
   const postgres = new Postgres(options.dataDir, ports.postgres, join(logDir, 'postgres.log'), log);
+  const running = runningPostmaster(postgres.dataDir);
+  if (running !== undefined) {
+    throw new Error(
+      `a cluster is already running on this data dir (PostgreSQL pid ${running}, ${postgres.dataDir}); ` +
+        'stop it first: Ctrl-C (or SIGTERM to its node process) where `npm run cluster` runs, or, when only ' +
+        `PostgreSQL was left behind: ${postgres.stopCommand()}. Or choose another data folder (--data-dir).`,
+    );
+  }
+  await assertPortsFree(ports);
   if (await postgres.init()) log(`PostgreSQL: initialised ${postgres.dataDir}`);
   await postgres.start();
   log(`PostgreSQL: listening on 127.0.0.1:${ports.postgres}`);
 
   let server: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
+  let exited: Promise<ServerExit> = Promise.resolve({ code: null, signal: null });
+  const serverLogFile = join(logDir, 'temporal-server.log');
   const dbEnv = {
     POSTGRES_SEEDS: '127.0.0.1',
     DB_PORT: String(ports.postgres),
@@ -379,7 +496,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
 
   const startServer = async () => {
-    const logFile = join(logDir, 'temporal-server.log');
+    const logFile = serverLogFile;
     const out = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(
       serverBin,
@@ -410,10 +527,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     child.stdout.pipe(out);
     child.stderr.pipe(out);
     let gone = false;
-    exited = new Promise<void>((resolve) => child.once('exit', () => ((gone = true), resolve())));
+    exited = new Promise<ServerExit>((resolve) =>
+      child.once('exit', (code, signal) => {
+        gone = true;
+        resolve({ code, signal });
+      }),
+    );
     server = child;
     try {
       await waitForServer(address, options.startTimeoutMs ?? 120_000, () => !gone, clientTls ? { tls: clientTls } : {});
+      // An answer from a server that is not ours (ours died on "address already in use") is no start.
+      if (gone) throw new Error(`the Temporal server exited; what answered on ${address} is another process`);
     } catch (error) {
       child.kill('SIGKILL');
       await exited;
@@ -453,7 +577,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ports,
       metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
       logDir,
+      serverLogFile,
       setup,
+      serverPid: () => server?.pid,
+      postgresPid: () => runningPostmaster(postgres.dataDir),
+      serverExited: () => exited,
       stopServer,
       startServer,
       stop: stopAll,
