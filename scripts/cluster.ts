@@ -8,9 +8,11 @@
  * Under a supervisor, run it directly (`node --import tsx scripts/cluster.ts` in the checkout) and
  * send SIGTERM to that process: npm does not pass SIGTERM on to its child.
  */
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { startCluster, tail, type ServerExit } from './lib/cluster';
+import { startCluster, tail, type ClusterTlsOptions, type ServerExit } from './lib/cluster';
+import { TLS_SERVER_NAME, clusterMtls, ensureCertificates, type ClusterCertificates } from './lib/tls-certificates';
 import { PROJECT_ROOT } from './lib/temporal-cli';
 import { readVariable } from '../common/environment';
 
@@ -18,6 +20,39 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`not a port: ${value}`);
   return port;
+}
+
+function parseDays(value: string): number {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1) throw new Error(`not a whole number of days: ${value}`);
+  return days;
+}
+
+/** The settings a worker, the library and `kyc` need for the mTLS cluster, as variables and as a profile. */
+function printClientSettings(address: string, namespace: string, tlsDir: string, certs: ClusterCertificates): void {
+  const profileFile = join(tlsDir, 'temporal.toml');
+  writeFileSync(
+    profileFile,
+    [
+      '[profile.cluster]',
+      `address = "${address}"`,
+      `namespace = "${namespace}"`,
+      '',
+      '[profile.cluster.tls]',
+      `client_cert_path = "${certs.client.cert}"`,
+      `client_key_path = "${certs.client.key}"`,
+      `server_ca_cert_path = "${certs.caCert}"`,
+      `server_name = "${TLS_SERVER_NAME}"`,
+      '',
+    ].join('\n'),
+  );
+  console.log('  mTLS (client certificates required); a worker or `kyc` connects with either:');
+  console.log(`    TEMPORAL_CONFIG_FILE=${profileFile} TEMPORAL_PROFILE=cluster`);
+  console.log(
+    `    TEMPORAL_ADDRESS=${address} TEMPORAL_NAMESPACE=${namespace} ` +
+      `TEMPORAL_TLS_SERVER_CA_CERT_PATH=${certs.caCert} TEMPORAL_TLS_SERVER_NAME=${TLS_SERVER_NAME} ` +
+      `TEMPORAL_TLS_CLIENT_CERT_PATH=${certs.client.cert} TEMPORAL_TLS_CLIENT_KEY_PATH=${certs.client.key}`,
+  );
 }
 
 function describeExit(exit: ServerExit): string {
@@ -37,6 +72,14 @@ async function main(): Promise<number> {
       'the namespace to create',
       readVariable(process.env, 'TEMPORAL_NAMESPACE') ?? 'default',
     )
+    .option(
+      '--tls-dir <dir>',
+      'mTLS: a CA, server and client certificates in this folder (made when missing, kept otherwise); ' +
+        'the frontend then requires a client certificate, and a temporal.toml profile for clients is written there',
+    )
+    .addOption(
+      new Option('--tls-days <days>', 'validity of certificates made by --tls-dir').argParser(parseDays).default(30),
+    )
     .option('--once', 'start, set up, then stop at once (a check that everything starts)', false)
     .parse();
   const options = program.opts<{
@@ -44,18 +87,31 @@ async function main(): Promise<number> {
     port: number;
     postgresPort: number;
     namespace: string;
+    tlsDir?: string;
+    tlsDays: number;
     once: boolean;
   }>();
+  let certs: ClusterCertificates | undefined;
+  let tls: ClusterTlsOptions | undefined;
+  const tlsDir = options.tlsDir === undefined ? undefined : resolve(options.tlsDir);
+  if (tlsDir) {
+    const ensured = ensureCertificates(tlsDir, options.tlsDays);
+    certs = ensured.certificates;
+    tls = clusterMtls(certs);
+    console.log(`mTLS: certificates ${ensured.made ? 'made' : 'reused'} in ${tlsDir}`);
+  }
   const started = Date.now();
   const cluster = await startCluster({
     dataDir: options.dataDir,
     frontendPort: options.port,
     postgresPort: options.postgresPort,
     namespace: options.namespace,
+    tls,
     log: (line) => console.log(line),
   });
   console.log(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`  TEMPORAL_ADDRESS=${cluster.address} TEMPORAL_NAMESPACE=${cluster.namespace}`);
+  if (tlsDir && certs) printClientSettings(cluster.address, cluster.namespace, tlsDir, certs);
+  else console.log(`  TEMPORAL_ADDRESS=${cluster.address} TEMPORAL_NAMESPACE=${cluster.namespace}`);
   console.log(`  server metrics: ${cluster.metricsUrl}`);
   console.log(`  logs: ${cluster.logDir}`);
   console.log(
@@ -64,7 +120,11 @@ async function main(): Promise<number> {
   );
   let code = 0;
   if (!options.once) {
-    console.log(`Try: TEMPORAL_ADDRESS=${cluster.address} npm run demo. Press Ctrl-C to stop.`);
+    console.log(
+      tlsDir
+        ? 'Connect a worker or `kyc` with the settings above. Press Ctrl-C to stop.'
+        : `Try: TEMPORAL_ADDRESS=${cluster.address} npm run demo. Press Ctrl-C to stop.`,
+    );
     // The server's exit is watched too: a crashed server must not leave PostgreSQL running alone.
     const outcome = await Promise.race([
       new Promise<{ signal: string }>((resolve) => {

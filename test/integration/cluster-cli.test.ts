@@ -1,5 +1,6 @@
 /**
- * `npm run cluster` as a user runs it (scripts/cluster.ts in its own process): a second start on the same data folder, or on
+ * `npm run cluster` as a user runs it (scripts/cluster.ts in its own process), with mTLS made by
+ * --tls-dir: the client settings it prints connect; a second start on the same data folder, or on
  * a port the first one holds, is refused naming the cause before anything starts; and when the
  * Temporal server is killed, the command says so, stops PostgreSQL and exits with 1.
  */
@@ -7,8 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KycClient } from '../../client';
 import { runningPostmaster } from '../../scripts/lib/cluster';
 import { freePort } from '../../scripts/lib/free-port';
+import { harnessInfo } from '../harness';
 
 jest.setTimeout(300_000);
 
@@ -66,7 +69,16 @@ beforeAll(async () => {
   dataDir = folder('kyc-cluster-cli-');
   port = await freePort();
   postgresPort = await freePort();
-  first = cluster(['--data-dir', dataDir, '--port', String(port), '--postgres-port', String(postgresPort)]);
+  first = cluster([
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(port),
+    '--postgres-port',
+    String(postgresPort),
+    '--tls-dir',
+    join(folder('kyc-cluster-cli-tls-'), 'tls'),
+  ]);
   await ready(first);
 });
 
@@ -76,6 +88,25 @@ afterAll(async () => {
     await first.done;
   }
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+it('prints the mTLS settings a client connects with', async () => {
+  const line = first
+    .stdout()
+    .split('\n')
+    .find((text) => text.includes('TEMPORAL_CONFIG_FILE='));
+  const settings = Object.fromEntries(
+    (line ?? '')
+      .trim()
+      .split(' ')
+      .map((pair) => pair.split('=') as [string, string]),
+  );
+  expect(Object.keys(settings)).toEqual(['TEMPORAL_CONFIG_FILE', 'TEMPORAL_PROFILE']);
+  // The library checks the namespace and its search attributes when it connects.
+  const kyc = await KycClient.connect({
+    env: { ...settings, KYC_PAYLOAD_KEYS: harnessInfo().payloadKeys, KYC_DATA_DIR: join(dataDir, 'no-profile') },
+  });
+  await kyc.close();
 });
 
 it('refuses a second start on the same data folder, naming the running PostgreSQL', async () => {

@@ -1,7 +1,7 @@
 /**
  * mTLS for real (issue 13 §4): cluster mode (PostgreSQL + Temporal server 1.29.1) with the
  * frontend requiring client certificates (deploy/temporal/config/kyc.yaml's global.tls), the
- * certificates made here with the `openssl` CLI. The worker process, the client library and the
+ * certificates made with the `openssl` CLI (scripts/lib/tls-certificates.ts, as `npm run cluster -- --tls-dir`). The worker process, the client library and the
  * `kyc` CLI connect only through Temporal's environment configuration — a TOML profile
  * (TEMPORAL_CONFIG_FILE + TEMPORAL_PROFILE) or the TEMPORAL_TLS_* variables — and run a phone check
  * end to end; connections without the client certificate (or without TLS) are refused with a
@@ -13,9 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KycClient, TemporalConnectionError } from '../../client';
 import { startCluster, type Cluster } from '../../scripts/lib/cluster';
+import {
+  TLS_SERVER_NAME as TEST_SERVER_NAME,
+  clusterMtls,
+  makeCertificates,
+  type ClusterCertificates,
+} from '../../scripts/lib/tls-certificates';
 import { startWorkerProcess, type WorkerProcess } from '../../scripts/lib/worker-process';
 import { harnessInfo, startTestStack, uniqueId, type TestStack } from '../harness';
-import { TEST_SERVER_NAME, makeTestCertificates, type TestCertificates } from '../support/tls-certificates';
 
 jest.setTimeout(300_000);
 
@@ -25,7 +30,7 @@ const FACTORS = { phone: '13812345600', idCard: '11010519491231002X', name: '张
 
 let dir: string;
 let dataDir: string;
-let certs: TestCertificates;
+let certs: ClusterCertificates;
 let cluster: Cluster;
 let stack: TestStack;
 let profileFile: string;
@@ -83,22 +88,10 @@ function kyc(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kyc-mtls-'));
-  certs = makeTestCertificates(dir);
+  certs = makeCertificates(dir);
   // Its own temporary folder: PostgreSQL runs as another user, who must reach it (mkdtemp makes it 0700).
   dataDir = mkdtempSync(join(tmpdir(), 'kyc-mtls-cluster-'));
-  cluster = await startCluster({
-    dataDir,
-    tls: {
-      serverCertFile: certs.server.cert,
-      serverKeyFile: certs.server.key,
-      serverCaFile: certs.caCert,
-      serverName: TEST_SERVER_NAME,
-      requireClientAuth: true,
-      clientCaFile: certs.caCert,
-      clientCertFile: certs.systemWorker.cert,
-      clientKeyFile: certs.systemWorker.key,
-    },
-  });
+  cluster = await startCluster({ dataDir, tls: clusterMtls(certs) });
   profileFile = join(dir, 'temporal.toml');
   writeFileSync(
     profileFile,

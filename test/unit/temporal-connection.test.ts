@@ -20,14 +20,18 @@ import {
   temporalConnectionOptions,
   type TemporalConnectionSecurity,
 } from '../../common/temporal-connection';
-import { TEST_SERVER_NAME, makeTestCertificates, type TestCertificates } from '../support/tls-certificates';
+import {
+  TLS_SERVER_NAME as TEST_SERVER_NAME,
+  makeCertificates,
+  type ClusterCertificates,
+} from '../../scripts/lib/tls-certificates';
 
 let dir: string;
-let certs: TestCertificates;
+let certs: ClusterCertificates;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kyc-connection-'));
-  certs = makeTestCertificates(dir);
+  certs = makeCertificates(dir);
 });
 
 /** A profile file with `body` under [profile.<name>]; `tls` under [profile.<name>.tls]. */
