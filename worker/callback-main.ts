@@ -8,7 +8,7 @@
  * operational settings as the worker (worker/process-observability.ts): Prometheus metrics
  * (`kyc_callbacks_total`, KYC_METRICS_ADDRESS), `/healthz` and `/readyz` (KYC_HEALTH_ADDRESS), JSON
  * logs (KYC_LOG_FORMAT) and tracing of the signals it sends (OTEL_*). SIGINT/SIGTERM turn `/readyz`
- * to 503 and stop it after the signals in flight are sent.
+ * to 503 and stop it after the signals in flight are sent (a repeated signal is logged and ignored).
  */
 import { Client, Connection } from '@temporalio/client';
 import { grpc } from '@temporalio/proto';
@@ -25,14 +25,11 @@ async function main(): Promise<void> {
   const config = loadCallbackServiceConfig();
   const observability = loadObservabilityConfig();
   const tracingConfig = loadTracingConfig(process.env, 'kyc-callback-receiver');
-  // Listening for the signals before anything slow, so none is missed while connecting.
-  const stopped = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  const { runtime, health, say, warn, readyLineSuffix, close } = await startProcessObservability(
+  // It listens for the shutdown signals before anything slow, so none is missed while connecting.
+  const { runtime, health, say, warn, readyLineSuffix, close, shutdownRequested } = await startProcessObservability(
     config.logLevel,
     observability,
+    { waitsFor: 'the callbacks in flight are answered first' },
   );
   if (!config.payloadEncryption) {
     warn('warning: KYC_PAYLOAD_ENCRYPTION=off: signals are sent unencrypted (tests only)');
@@ -56,7 +53,7 @@ async function main(): Promise<void> {
       `${config.temporal.namespace} on ${config.temporal.address}` +
       readyLineSuffix(),
   );
-  await stopped;
+  await shutdownRequested;
   try {
     await receiver.close();
     await connection.close();

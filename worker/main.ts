@@ -2,7 +2,8 @@
  * The worker process: validated configuration in, Temporal workers and (unless
  * CALLBACK_RECEIVER=off, when it runs as its own service) the e-signature callback receiver out.
  * SIGINT/SIGTERM drain the workers (the SDK's Runtime handles the signals; running activities get
- * KYC_SHUTDOWN_GRACE_TIME to finish), then the receiver and connections close.
+ * KYC_SHUTDOWN_GRACE_TIME to finish; a repeated signal is logged and ignored, SIGKILL stops at
+ * once), then the receiver and connections close.
  * Optional: Prometheus metrics (KYC_METRICS_ADDRESS), health endpoints (KYC_HEALTH_ADDRESS) and
  * JSON logs (KYC_LOG_FORMAT=json), OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT), see
  * docs/observability.md.
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const { runtime, health, say, warn, readyLineSuffix, close } = await startProcessObservability(
     config.logLevel,
     observability,
+    { waitsFor: `running activities get up to ${observability.shutdownGraceTimeMs / 1000}s (KYC_SHUTDOWN_GRACE_TIME)` },
   );
 
   // loadConfig refuses to start without payload keys; plain payloads only with KYC_PAYLOAD_ENCRYPTION=off.
