@@ -11,13 +11,13 @@
  * to 503 and stop it after the signals in flight are sent (a repeated signal is logged and ignored).
  */
 import { Client, Connection } from '@temporalio/client';
-import { grpc } from '@temporalio/proto';
 import { ConfigError, loadCallbackServiceConfig } from '../common/config';
 import { createDataConverter } from '../common/data-converter';
 import { loadObservabilityConfig } from '../common/observability-config';
 import { TemporalUnreachableError, connectTemporal } from '../common/temporal-connection';
 import { loadTracingConfig, startTracing } from '../common/tracing';
 import { ESIGN_CALLBACK_PATH, startCallbackReceiver } from './callback-receiver';
+import { temporalHealthCheck } from './health';
 import { startProcessObservability } from './process-observability';
 import { CALLBACK_RECEIVER_READY_LINE } from './ready';
 
@@ -44,10 +44,7 @@ async function main(): Promise<void> {
   });
   const receiver = await startCallbackReceiver({ config: config.callbacks, client, metricMeter: runtime.metricMeter });
   // /readyz asks Temporal again at each probe: without it the receiver cannot signal any flow.
-  health?.callbackReceiverListening(async () => {
-    const answer = await connection.withDeadline(Date.now() + 3_000, () => connection.healthService.check({}));
-    return answer.status === grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
-  });
+  health?.callbackReceiverListening(temporalHealthCheck(connection));
   say(
     `${CALLBACK_RECEIVER_READY_LINE}: ${receiver.url}${ESIGN_CALLBACK_PATH}, signalling namespace ` +
       `${config.temporal.namespace} on ${config.temporal.address}` +

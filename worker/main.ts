@@ -20,6 +20,7 @@ import { loadTracingConfig, startTracing, tracesDestination } from '../common/tr
 import { prebuiltWorkflowBundlePath } from './bundle';
 import { startCallbackReceiver, type CallbackReceiver } from './callback-receiver';
 import { perHostNotifyUrlWarning } from './notify-url';
+import { temporalHealthCheck } from './health';
 import { createWorkers } from './workers';
 import { startProcessObservability } from './process-observability';
 
@@ -86,7 +87,8 @@ async function main(): Promise<void> {
     ? await startCallbackReceiver({ config: config.callbacks, client, metricMeter: runtime.metricMeter })
     : undefined;
   const running = Promise.all(workers.map((worker) => worker.run()));
-  health?.watch(workers);
+  // /readyz asks Temporal again at each probe: the SDK keeps a worker RUNNING while its polls fail.
+  health?.watch(workers, temporalHealthCheck(clientConnection));
   say(
     `${WORKER_READY_LINE}: task queue ${config.temporal.taskQueue} on ${config.temporal.address}, ` +
       (receiver ? `callbacks on ${receiver.url}` : 'no callback receiver in this process (CALLBACK_RECEIVER=off)') +

@@ -3,8 +3,15 @@
  * SDK names them). The live endpoints of a real worker process are tested in
  * test/integration/worker-observability.test.ts and worker-graceful-shutdown.test.ts.
  */
+import { grpc } from '@temporalio/proto';
 import type { State } from '@temporalio/worker';
-import { TEMPORAL_CHECK_CACHE_MS, startHealthServer, type HealthServer } from '../../worker/health';
+import {
+  TEMPORAL_CHECK_CACHE_MS,
+  TEMPORAL_CHECK_DEADLINE_MS,
+  startHealthServer,
+  temporalHealthCheck,
+  type HealthServer,
+} from '../../worker/health';
 
 class WorkerState {
   constructor(
@@ -121,4 +128,50 @@ it('in the callback receiver service: asks Temporal again at later probes, and i
   await new Promise((resolve) => setTimeout(resolve, TEMPORAL_CHECK_CACHE_MS + 50));
   expect((await get('/readyz')).status).toBe(200);
   expect(asked).toBe(3);
+});
+
+it('in the worker: asks Temporal again at later probes, and is not ready while it does not answer', async () => {
+  let serving = true;
+  let asked = 0;
+  const main = new WorkerState({ taskQueue: 'kyc' }, 'RUNNING');
+  server.watch([main], () => {
+    asked++;
+    return serving ? Promise.resolve(true) : Promise.reject(new Error('deadline exceeded'));
+  });
+  expect((await get('/readyz')).status).toBe(200);
+  expect((await get('/readyz')).status).toBe(200);
+  expect(asked).toBe(1);
+
+  serving = false;
+  await new Promise((resolve) => setTimeout(resolve, TEMPORAL_CHECK_CACHE_MS + 50));
+  // The SDK keeps the worker RUNNING while its polls fail: only the check tells.
+  expect(await get('/readyz')).toEqual({
+    status: 503,
+    body: { status: 'temporal unreachable', workers: [{ taskQueue: 'kyc', state: 'RUNNING' }] },
+  });
+  expect((await get('/healthz')).status).toBe(200);
+
+  serving = true;
+  await new Promise((resolve) => setTimeout(resolve, TEMPORAL_CHECK_CACHE_MS + 50));
+  expect((await get('/readyz')).status).toBe(200);
+  expect(asked).toBe(3);
+  // Shutdown wins over a serving Temporal.
+  server.shuttingDown();
+  expect((await get('/readyz')).body.status).toBe('stopping');
+});
+
+it('the Temporal check is true only for SERVING, under a deadline', async () => {
+  const deadlines: number[] = [];
+  const connection = (status: number) => ({
+    withDeadline<T>(deadline: number | Date, fn: () => Promise<T>): Promise<T> {
+      deadlines.push(Number(deadline) - Date.now());
+      return fn();
+    },
+    healthService: { check: () => Promise.resolve({ status }) },
+  });
+  const { SERVING, NOT_SERVING } = grpc.health.v1.HealthCheckResponse.ServingStatus;
+  expect(await temporalHealthCheck(connection(SERVING))()).toBe(true);
+  expect(await temporalHealthCheck(connection(NOT_SERVING))()).toBe(false);
+  for (const ms of deadlines) expect(ms).toBeGreaterThan(TEMPORAL_CHECK_DEADLINE_MS - 1_000);
+  for (const ms of deadlines) expect(ms).toBeLessThanOrEqual(TEMPORAL_CHECK_DEADLINE_MS);
 });
