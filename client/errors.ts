@@ -8,7 +8,8 @@
  */
 
 /** What kind of problem it is: the CLI maps each kind to its own exit code. */
-export type KycErrorKind = 'not-found' | 'refused' | 'already-finished' | 'failed' | 'connection' | 'unreadable';
+export type KycErrorKind =
+  'not-found' | 'refused' | 'already-finished' | 'failed' | 'connection' | 'unreadable' | 'read-after-start';
 
 export abstract class KycClientError extends Error {
   abstract readonly kind: KycErrorKind;
@@ -130,6 +131,34 @@ export class ResultUnreadableError extends KycClientError {
   /** The same problem, seen as the answer to an operation that was carried out just before. */
   afterAction(operation: string): ResultUnreadableError {
     return new ResultUnreadableError(this.workflowId, operation, true, this.detail);
+  }
+}
+
+/**
+ * A start succeeded (or attached to the run already there), but reading the workflow's state or
+ * result right after failed: the server became unreachable, no worker answered the query in time
+ * (a worker stopping while it creates the device), and so on. The workflow exists and runs on its
+ * own; a repeated start only attaches to it. `statusCommand` is the `kyc` command that reads it
+ * later; `detail` is the read's own error message. A read that found the workflow failed is not
+ * this error (`FlowFailedError`), nor is an undecodable answer (`ResultUnreadableError` with
+ * `applied`).
+ */
+export class ReadAfterStartError extends KycClientError {
+  override readonly name = 'ReadAfterStartError';
+  readonly kind = 'read-after-start';
+  constructor(
+    readonly workflowId: string,
+    /** What was started, for the message: `device approval`, `phone check`, `identity flow`. */
+    readonly flow: string,
+    /** True when this call started the run; false when it attached to the one already there. */
+    readonly started: boolean,
+    readonly statusCommand: string,
+    readonly detail: string,
+  ) {
+    super(
+      `${started ? 'started' : 'attached to'} ${flow} ${workflowId}, but reading its state failed: ${detail} ` +
+        `(see \`${statusCommand}\`)`,
+    );
   }
 }
 

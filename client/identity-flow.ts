@@ -28,7 +28,7 @@ import type { KycContext } from './context';
 import { runBulk, type BulkOptions, type BulkSummary } from './bulk';
 import { asKycError, closedRunResult, latestExecutionStatus, withKycErrors } from './failures';
 import { listExecutions, type ListedExecution } from './listing';
-import { startOrAttach, type StartOutcome } from './starting';
+import { readAfterStart, startOrAttach, type StartOutcome } from './starting';
 import { identityFlowStartMetadata, identityFlowTrackingMetadata } from './summaries';
 import {
   BUILTIN,
@@ -229,8 +229,20 @@ export class IdentityFlows {
         ...identityFlowStartMetadata(parsed.contextId, parsed.objectType, parsed),
       }),
     );
-    const flow = await withKycErrors(this.context, { workflowId: starterId, operation: 'start identity flow' }, () =>
-      client.workflow.getHandle<typeof identityFlowStarterWorkflow>(starterId).result(),
+    // The starter runs now: a failed read of its answer must not look like a failed start.
+    const flow = await readAfterStart(
+      {
+        workflowId: starterId,
+        started: outcome.started,
+        flow: 'identity flow',
+        operation: 'start identity flow',
+        // A repeated start attaches and prints the flow and the user's link.
+        statusCommand: `kyc identity start --context-id ${parsed.contextId}`,
+      },
+      () =>
+        withKycErrors(this.context, { workflowId: starterId, operation: 'start identity flow' }, () =>
+          client.workflow.getHandle<typeof identityFlowStarterWorkflow>(starterId).result(),
+        ),
     );
     return { ...outcome, flow, handle: this.get(flow.flowId) };
   }

@@ -22,6 +22,7 @@ export {
   FlowNotFoundError,
   KycClientError,
   NamespaceNotSetUpError,
+  ReadAfterStartError,
   ResultUnreadableError,
   TemporalConnectionError,
   UpdateRefusedError,

@@ -22,11 +22,10 @@ import { firstStartedAtAttribute } from '../contracts/first-started-at';
 import { parseInput } from '../contracts/validation';
 import type { phoneCheckWorkflow } from '../workflows/phone-check';
 import type { KycContext } from './context';
-import { ResultUnreadableError } from './errors';
 import { closedRunResult, latestExecutionStatus, withKycErrors } from './failures';
 import { listExecutions, type ListedExecution } from './listing';
 import { parseRequestId } from './request-ids';
-import { startOrAttach, type StartOutcome } from './starting';
+import { readAfterStart, startOrAttach, type StartOutcome } from './starting';
 import { phoneCheckMetadata } from './summaries';
 import { BUILTIN, and, equals, type ExecutionStatusValue, executionStatus, oneOf } from './visibility';
 import { personLookupAttributes, personLookupHashes, requireLookupKeys, type PersonNumber } from './person-lookup';
@@ -107,12 +106,18 @@ export class PhoneChecks {
   /** Runs the check to its typed result (or attaches to the one already made under this request id). */
   async run(input: PhoneCheckInput, requestId: string): Promise<PhoneCheckRun> {
     const { workflowId, started } = await this.start(input, requestId);
-    try {
-      return { workflowId, started, result: await this.result(requestId) };
-    } catch (error) {
-      // The check was started (and may be billed): say so, so nobody runs it again.
-      throw error instanceof ResultUnreadableError ? error.afterAction('start phone check') : error;
-    }
+    // The check was started (and may be billed): a failed read must not look like a failed start.
+    const result = await readAfterStart(
+      {
+        workflowId,
+        started,
+        flow: 'phone check',
+        operation: 'start phone check',
+        statusCommand: `kyc phone status ${requestId}`,
+      },
+      () => this.result(requestId),
+    );
+    return { workflowId, started, result };
   }
 
   /** The result of the check made under this request id; throws `FlowFailedError` when it failed. */

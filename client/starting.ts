@@ -5,6 +5,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { KycContext } from './context';
+import { KycClientError, ReadAfterStartError, ResultUnreadableError } from './errors';
 import { namespaceSetupError, withKycErrors } from './failures';
 
 export interface StartOutcome {
@@ -43,4 +44,35 @@ export function startOrAttach(
     }
     return { workflowId, started: before !== 'RUNNING' };
   });
+}
+
+/** What a start command started, for the error when reading it afterwards fails. */
+export interface StartedFlow {
+  workflowId: string;
+  /** True when the start created the run, false when it attached (StartOutcome.started). */
+  started: boolean;
+  /** `device approval`, `phone check`, `identity flow`. */
+  flow: string;
+  /** The operation, as `ResultUnreadableError.afterAction` names it: `start device approval`. */
+  operation: string;
+  /** The `kyc` command that reads it later, e.g. `kyc phone status <requestId>`. */
+  statusCommand: string;
+}
+
+/**
+ * Reads what a successful start began (its state, its result): whatever goes wrong now, the
+ * workflow exists, so the failure must not read like a failed start. The flow's own outcome
+ * (`FlowFailedError`, kind `failed`) passes through; an undecodable answer becomes
+ * `ResultUnreadableError` with `applied`; everything else `ReadAfterStartError` naming the workflow
+ * and the command that reads it later.
+ */
+export async function readAfterStart<T>(flow: StartedFlow, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof ResultUnreadableError) throw error.afterAction(flow.operation);
+    if (error instanceof KycClientError && error.kind === 'failed') throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ReadAfterStartError(flow.workflowId, flow.flow, flow.started, flow.statusCommand, detail);
+  }
 }

@@ -13,7 +13,7 @@ import {
 import { InvalidInputError, parseInput } from '../../contracts/validation';
 import { requireSomeInput } from './input-file';
 import { parseDeviceRef, type DeviceApprovalHandle } from '../device-approval';
-import { ResultUnreadableError } from '../errors';
+import { readAfterStart } from '../starting';
 import type { CliContext, CliSession } from './context';
 import { parseCount, parseDuration, parsePercent } from './durations';
 import { liveMode, showLive } from './live';
@@ -197,11 +197,16 @@ export function deviceCommand(session: CliSession): Command {
       const input = parseInput(deviceApprovalInputSchema, startInput(context, options), DEVICE_APPROVAL_INPUT_LABEL);
       const kyc = await context.kyc();
       const outcome = await kyc.deviceApprovals.start(input);
-      const state = await (options.wait && !outcome.finished ? settled(outcome.handle) : outcome.handle.state()).catch(
-        (error: unknown) => {
-          // The approval exists now: an unreadable state must not look like a failed start.
-          throw error instanceof ResultUnreadableError ? error.afterAction('start device approval') : error;
+      // The approval exists now: a failed read of its state must not look like a failed start.
+      const state = await readAfterStart(
+        {
+          workflowId: outcome.workflowId,
+          started: outcome.started,
+          flow: 'device approval',
+          operation: 'start device approval',
+          statusCommand: `kyc device status ${outcome.workflowId}`,
         },
+        () => (options.wait && !outcome.finished ? settled(outcome.handle) : outcome.handle.state()),
       );
       const { handle: _handle, ...summary } = outcome;
       context.print(`${renderStart('device approval', outcome)}\n${renderApprovalState(outcome.workflowId, state)}`, {

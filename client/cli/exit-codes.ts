@@ -27,6 +27,12 @@ export const EXIT = {
    * action (start, update) was carried out: then it must not be repeated, only read with the keys.
    */
   unreadable: 7,
+  /**
+   * A start succeeded (or attached), but reading the workflow's state or result afterwards failed
+   * (`ReadAfterStartError`): it runs; the started line was printed and the message names the
+   * command that reads it later. A repeated start only attaches.
+   */
+  readAfterStart: 8,
   /** Stopped by Ctrl-C (128 + SIGINT). */
   interrupted: 130,
 } as const;
@@ -51,6 +57,8 @@ export function exitCodeFor(error: unknown): ExitCode {
         return EXIT.flowFailed;
       case 'unreadable':
         return EXIT.unreadable;
+      case 'read-after-start':
+        return EXIT.readAfterStart;
     }
   }
   return EXIT.unexpected;

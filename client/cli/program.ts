@@ -9,8 +9,10 @@ import { CliSession, processIo, type CliIo } from './context';
 import { devCommand } from './dev-commands';
 import { deviceCommand } from './device-commands';
 import { EXIT, errorAsJson, exitCodeFor, type ExitCode } from './exit-codes';
+import { ReadAfterStartError } from '../errors';
 import { identityCommand } from './identity-commands';
 import { phoneCommand } from './phone-commands';
+import { renderStart } from './render';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -21,6 +23,8 @@ Exit codes:
   5  configuration invalid (e.g. no payload key) or Temporal server unreachable
   6  the workflow failed (no result)
   7  done, but the answer cannot be decoded with these payload keys (do not repeat it)
+  8  started (or attached), but reading its state afterwards failed: it runs; the message
+     names the workflow and the command that reads it (a repeated start only attaches)
   1  anything else
 
 Configuration: the options above, then the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
@@ -111,6 +115,11 @@ export function buildProgram(session: CliSession): Command {
 }
 
 function reportError(io: CliIo, error: unknown, json: boolean): void {
+  if (error instanceof ReadAfterStartError) {
+    // The start succeeded: its line (and the workflow id) is output like any start's, before the error.
+    const outcome = { workflowId: error.workflowId, started: error.started };
+    io.stdout.write(json ? `${JSON.stringify(outcome, null, 2)}\n` : `${renderStart(error.flow, outcome)}\n`);
+  }
   if (json) {
     io.stderr.write(`${JSON.stringify({ error: errorAsJson(error) })}\n`);
     return;

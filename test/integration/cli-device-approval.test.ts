@@ -177,6 +177,39 @@ describe('cancel and errors', () => {
     expect(run.stderr).toMatch(/^kyc: no workflow device-approval\/.* was found\n$/);
   });
 
+  it('exits 8 with the started line when reading the state after the start fails (no worker answers)', async () => {
+    // No worker polls this queue: the start succeeds, the state query that follows cannot be answered.
+    const unpolled = `${stack.taskQueue}-unpolled`;
+    const deviceKey = randomUUID();
+    const workflowId = `device-approval/${accountKey}/${deviceKey}`;
+    const run = await kyc(
+      ['--task-queue', unpolled, ...startArgs(deviceKey)],
+      JSON.stringify({ approverCpf: APPROVER_CPF }),
+    );
+    expect(run.code).toBe(8);
+    expect(run.stdout).toBe(`Started device approval ${workflowId}\n`);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^kyc: started device approval ${workflowId}, but reading its state failed: .*query state.* ` +
+          `\\(see \`kyc device status ${workflowId}\`\\)\n$`,
+      ),
+    );
+    const handle = stack.client.workflow.getHandle(workflowId);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+
+    // A script reads the start from stdout and the error, with its kind, from stderr.
+    const again = await kyc(
+      ['--json', '--task-queue', unpolled, ...startArgs(deviceKey)],
+      JSON.stringify({ approverCpf: APPROVER_CPF }),
+    );
+    expect(again.code).toBe(8);
+    expect(JSON.parse(again.stdout)).toEqual({ workflowId, started: false });
+    expect(JSON.parse(again.stderr)).toMatchObject({
+      error: { type: 'ReadAfterStartError', kind: 'read-after-start', workflowId, started: false },
+    });
+    await handle.terminate('test cleanup');
+  });
+
   it('exits 2 naming the field for a bad input, without connecting or echoing it', async () => {
     typedSecrets.push('52998224700');
     const run = await kyc(startArgs(randomUUID()), JSON.stringify({ approverCpf: '52998224700' }));

@@ -12,11 +12,13 @@ import {
   AlreadyFinishedError,
   FlowFailedError,
   FlowNotFoundError,
+  ReadAfterStartError,
   ResultUnreadableError,
   TemporalConnectionError,
   UpdateRefusedError,
 } from '../../client/errors';
 import { rootFailure, toKycError } from '../../client/failures';
+import { readAfterStart, type StartedFlow } from '../../client/starting';
 
 // toKycError never calls the server: only the configuration is read from the context.
 const context = {
@@ -121,6 +123,7 @@ describe('exit codes', () => {
     [new ConfigError(['TEMPORAL_ADDRESS: bad']), EXIT.connection],
     [new FlowFailedError('w', 'T', 'm'), EXIT.flowFailed],
     [new ResultUnreadableError('w', 'submitToken', true, 'unknown key'), EXIT.unreadable],
+    [new ReadAfterStartError('w', 'phone check', true, 'kyc phone status r', 'down'), EXIT.readAfterStart],
     [new InterruptedError(), EXIT.interrupted],
     [new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'), EXIT.ok],
     [new CommanderError(1, 'commander.help', '(outputHelp)'), EXIT.invalidInput],
@@ -140,6 +143,7 @@ describe('exit codes', () => {
       EXIT.connection,
       EXIT.flowFailed,
       EXIT.unreadable,
+      EXIT.readAfterStart,
     ];
     expect(new Set(codes).size).toBe(codes.length);
   });
@@ -156,6 +160,57 @@ describe('exit codes', () => {
     });
     expect(errorAsJson(new InvalidInputError('x', [{ field: 'token', message: 'bad' }]))).toMatchObject({
       issues: [{ field: 'token', message: 'bad' }],
+    });
+  });
+});
+
+describe('readAfterStart', () => {
+  const flow: StartedFlow = {
+    workflowId: 'device-approval/a/b',
+    started: true,
+    flow: 'device approval',
+    operation: 'start device approval',
+    statusCommand: 'kyc device status device-approval/a/b',
+  };
+  const failing = (error: Error) => () => Promise.reject(error);
+
+  it('returns what the read gives', async () => {
+    expect(await readAfterStart(flow, () => Promise.resolve(42))).toBe(42);
+  });
+
+  it.each([
+    ['an unreachable server', new TemporalConnectionError('127.0.0.1:7233', 'query state failed: cancelled')],
+    ['a workflow not found', new FlowNotFoundError('device-approval/a/b')],
+    ['an unexpected error', new Error('socket hang up')],
+  ])(
+    'reports %s after the start as ReadAfterStartError naming the workflow and the status command',
+    async (_what, cause) => {
+      const error = await readAfterStart(flow, failing(cause)).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ReadAfterStartError);
+      expect(error).toMatchObject({ workflowId: flow.workflowId, started: true, detail: cause.message });
+      expect((error as Error).message).toBe(
+        `started device approval device-approval/a/b, but reading its state failed: ${cause.message} ` +
+          '(see `kyc device status device-approval/a/b`)',
+      );
+      expect(exitCodeFor(error)).toBe(EXIT.readAfterStart);
+    },
+  );
+
+  it('says "attached to" when the start attached to the run already there', async () => {
+    const error = await readAfterStart({ ...flow, started: false }, failing(new Error('x'))).catch(
+      (caught: unknown) => caught,
+    );
+    expect((error as Error).message).toMatch(/^attached to device approval device-approval\/a\/b, but reading/);
+  });
+
+  it("passes the flow's own failure through, and marks an undecodable answer as carried out", async () => {
+    const failed = new FlowFailedError('w', 'PhoneGatewayAuthRejected', 'rejected');
+    await expect(readAfterStart(flow, failing(failed))).rejects.toBe(failed);
+    const unreadable = new ResultUnreadableError('device-approval/a/b', 'query state', false, 'unknown key id k2');
+    await expect(readAfterStart(flow, failing(unreadable))).rejects.toMatchObject({
+      name: 'ResultUnreadableError',
+      operation: 'start device approval',
+      applied: true,
     });
   });
 });
