@@ -14,7 +14,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, NamespaceNotFoundError, TemporalFailure, ValueError } from '@temporalio/common';
 import { ENCRYPTED_ENCODING, PayloadDecryptionError } from '../common/payload-codec';
-import { checkNamespaceSetup } from '../common/namespace-setup';
+import { checkNamespaceSetup, missingNamespaceProblem, type SetupProblem } from '../common/namespace-setup';
 import type { KycContext } from './context';
 import {
   AlreadyFinishedError,
@@ -133,7 +133,8 @@ export function toKycError(context: KycContext, error: unknown, at: FailureConte
     return new FlowFailedError(at.workflowId, root.type, root.message);
   }
   if (error instanceof NamespaceNotFoundError) {
-    return new TemporalConnectionError(context.config.address, `namespace ${context.config.namespace} does not exist`);
+    // The server said so: the same guidance as a refused start gives, without asking again.
+    return notSetUpError(missingNamespaceProblem(error.namespace || context.config.namespace));
   }
   if (error instanceof QueryNotRegisteredError) {
     return new FlowFailedError(at.workflowId, 'QueryNotRegistered', `the workflow does not answer ${at.operation}`);
@@ -178,14 +179,17 @@ export async function withKycErrors<T>(context: KycContext, at: FailureContext, 
 export async function namespaceSetupError(context: KycContext): Promise<NamespaceNotSetUpError | undefined> {
   try {
     const problem = await checkNamespaceSetup(context.client.connection, context.config.namespace);
-    if (!problem) return undefined;
-    return new NamespaceNotSetUpError(
-      problem.namespace,
-      problem.namespaceMissing,
-      problem.missingSearchAttributes,
-      problem.message,
-    );
+    return problem ? notSetUpError(problem) : undefined;
   } catch {
     return undefined;
   }
+}
+
+function notSetUpError(problem: SetupProblem): NamespaceNotSetUpError {
+  return new NamespaceNotSetUpError(
+    problem.namespace,
+    problem.namespaceMissing,
+    problem.missingSearchAttributes,
+    problem.message,
+  );
 }

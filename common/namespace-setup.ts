@@ -111,6 +111,21 @@ function describeProblem(namespace: string, namespaceMissing: boolean, missing: 
 }
 
 /**
+ * The problem of a namespace that does not exist (then every search attribute is missing too):
+ * what `checkNamespaceSetup` resolves for it, and what a caller told "namespace not found" by the
+ * server reports without asking again.
+ */
+export function missingNamespaceProblem(namespace: string): SetupProblem {
+  const all = ALL_SEARCH_ATTRIBUTES.map((key) => key.name);
+  return {
+    namespace,
+    namespaceMissing: true,
+    missingSearchAttributes: all,
+    message: describeProblem(namespace, true, all),
+  };
+}
+
+/**
  * Reads the namespace and its custom search attributes. Resolves `undefined` when both are there,
  * a `SetupProblem` otherwise. Other failures (server unreachable) reject with the SDK's error.
  */
@@ -125,13 +140,7 @@ export async function checkNamespaceSetup(
     known = new Set(Object.keys(listed.customAttributes ?? {}));
   } catch (error) {
     if (grpcCode(error) !== NOT_FOUND) throw error;
-    const all = ALL_SEARCH_ATTRIBUTES.map((key) => key.name);
-    return {
-      namespace,
-      namespaceMissing: true,
-      missingSearchAttributes: all,
-      message: describeProblem(namespace, true, all),
-    };
+    return missingNamespaceProblem(namespace);
   }
   const missing = ALL_SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !known.has(name));
   if (missing.length === 0) return undefined;

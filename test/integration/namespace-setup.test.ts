@@ -114,6 +114,37 @@ it('`kyc device list` prints what is missing and exits with the connection code'
   expect(run.stderr).toContain('npm run setup-namespace');
 });
 
+it('every kyc command on a namespace that does not exist prints the setup guidance and exits 5', async () => {
+  const commands = [
+    ['phone', 'status', 'ns-check-1'],
+    [
+      'phone',
+      'check',
+      '--request-id',
+      'ns-check-2',
+      '--phone',
+      '13812345600',
+      '--id-card',
+      '11010519491231002X',
+      '--name',
+      'Test',
+    ],
+    ['identity', 'status', 'ns-flow-1'],
+    ['device', 'status', `${randomUUID()}/${randomUUID()}`],
+  ];
+  for (const args of commands) {
+    const run = await cli(args, absent);
+    expect({ args, code: run.code }).toEqual({ args, code: 5 });
+    expect(run.stderr).toContain(`the namespace "${absent}" does not exist`);
+    expect(run.stderr).toContain('npm run setup-namespace');
+    expect(run.stderr).toContain(`temporal operator namespace create --namespace ${absent}`);
+  }
+  // The library gives the same typed error.
+  const status = await rejection(client(absent).phoneChecks.status('ns-check-3'));
+  expect(status).toBeInstanceOf(NamespaceNotSetUpError);
+  expect(status).toMatchObject({ namespace: absent, namespaceMissing: true, missingSearchAttributes: ALL_NAMES });
+});
+
 it('the setup step creates what is missing, and a second run changes nothing', async () => {
   expect(await ensureNamespaceSetup(connection, bare)).toEqual({
     createdNamespace: false,
