@@ -17,10 +17,11 @@
  *   encrypts.
  * - Data dir: KYC_DATA_DIR, else `.data` of this checkout (where `npm run demo` writes).
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from './config';
 import { withoutEmptyValues } from './environment';
+import { writePrivateFile } from './private-files';
 
 export const PROFILE_FILE_NAME = 'temporal.toml';
 export const PAYLOAD_KEYS_FILE_NAME = 'payload-keys';
@@ -112,7 +113,6 @@ export function writeLocalSettings(dir: string, stack: LocalStack): { profileFil
       '',
     ].join('\n'),
   );
-  writeFileSync(payloadKeysFile, `${stack.payloadKeys}\n`, { mode: 0o600 });
-  chmodSync(payloadKeysFile, 0o600); // writeFileSync's mode applies only when it creates the file
+  writePrivateFile(payloadKeysFile, `${stack.payloadKeys}\n`);
   return { profileFile, payloadKeysFile };
 }

@@ -5,9 +5,10 @@
  * demo keeps one set under `.data/`, each test file makes its own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
+import { keepFilePrivate, writePrivateFile } from '../../common/private-files';
 
 export interface DevCredentials {
   bankApiClientKey: string;
@@ -40,15 +41,16 @@ export async function createDevCredentials(): Promise<DevCredentials> {
 
 export async function loadOrCreateDevCredentials(file: string): Promise<DevCredentials> {
   if (existsSync(file)) {
+    keepFilePrivate(file);
     const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<DevCredentials>;
     if (stored.payloadKeys) return stored as DevCredentials;
     // Written before payload encryption: keep its credentials, add a key.
     const upgraded = { ...stored, payloadKeys: createPayloadKeys() } as DevCredentials;
-    writeFileSync(file, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+    writePrivateFile(file, JSON.stringify(upgraded, null, 2));
     return upgraded;
   }
   const credentials = await createDevCredentials();
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+  writePrivateFile(file, JSON.stringify(credentials, null, 2));
   return credentials;
 }

@@ -1,9 +1,11 @@
 /**
  * Writes generated simulator credentials as one file per secret, in the layout the worker's
- * `*_FILE` variables and the simulators read (docker-compose mounts this folder into both).
+ * `*_FILE` variables and the simulators read (docker-compose mounts this folder into both). The
+ * folder is made 0700 and every file 0600 (common/private-files.ts): they include the payload
+ * encryption key.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makePrivateDir, writePrivateFile } from '../../common/private-files';
 import { loadOrCreateDevCredentials, type DevCredentials } from './dev-credentials';
 
 export const SECRET_FILE_NAMES = {
@@ -16,10 +18,10 @@ export const SECRET_FILE_NAMES = {
 } as const;
 
 export async function writeSecretFiles(dir: string): Promise<DevCredentials> {
-  mkdirSync(dir, { recursive: true });
+  makePrivateDir(dir);
   const credentials = await loadOrCreateDevCredentials(join(dir, 'dev-credentials.json'));
   for (const [field, name] of Object.entries(SECRET_FILE_NAMES)) {
-    writeFileSync(join(dir, name), credentials[field as keyof typeof SECRET_FILE_NAMES], { mode: 0o644 });
+    writePrivateFile(join(dir, name), credentials[field as keyof typeof SECRET_FILE_NAMES]);
   }
   return credentials;
 }
