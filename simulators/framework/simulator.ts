@@ -71,6 +71,18 @@ export interface SimulatorOptions {
    * devices and flows. Without it the simulator starts empty (tests).
    */
   stateFile?: string;
+  /**
+   * Where a failed state save is reported (default: stderr). A save runs after the answer is
+   * sent, so nothing else would show it: once per distinct error, not per request.
+   */
+  logError?: (message: string) => void;
+}
+
+/** `EACCES`, `ENOSPC`, ...: the errno name of a file system error, else the error's name. */
+function errnoOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.name : 'error';
 }
 
 function createContext(): SimulatorContext & { resetHooks: Array<() => void>; states: PersistentState[] } {
@@ -212,12 +224,26 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
 
   await options.register(app);
   const { stateFile } = options;
+  const logError = options.logError ?? ((message: string) => console.error(message));
+  /** The errors already reported, so a folder that stays unwritable is said once, not per request. */
+  const reported = new Set<string>();
   const save = () => {
     if (!stateFile || context.states.length === 0) return;
-    mkdirSync(dirname(stateFile), { recursive: true });
-    // Written whole, then renamed: a crash mid-write leaves the previous state, never half a file.
-    writeFileSync(`${stateFile}.tmp`, JSON.stringify(context.states.map((state) => state.snapshot())));
-    renameSync(`${stateFile}.tmp`, stateFile);
+    try {
+      mkdirSync(dirname(stateFile), { recursive: true });
+      // Written whole, then renamed: a crash mid-write leaves the previous state, never half a file.
+      writeFileSync(`${stateFile}.tmp`, JSON.stringify(context.states.map((state) => state.snapshot())));
+      renameSync(`${stateFile}.tmp`, stateFile);
+    } catch (error) {
+      const errno = errnoOf(error);
+      const detail = error instanceof Error ? error.message : String(error);
+      if (reported.has(`${errno} ${detail}`)) return;
+      reported.add(`${errno} ${detail}`);
+      logError(
+        `${options.name} simulator: cannot save its state to ${stateFile} (${errno}: ${detail}); ` +
+          'it keeps serving, but a restart loses what changed since the last save. Make the state folder writable.',
+      );
+    }
   };
   if (stateFile && existsSync(stateFile)) {
     const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as unknown[];
