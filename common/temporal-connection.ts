@@ -387,6 +387,43 @@ export class TemporalUnreachableError extends Error {
   }
 }
 
+/** Node's code for a TLS servername that is an IP address (https://nodejs.org/api/deprecations.html#DEP0123). */
+const IP_SERVERNAME_WARNING = 'DEP0123';
+let ipServernameWarningDropped = false;
+
+/**
+ * With TLS to an IP literal (`TEMPORAL_TLS=true` on 127.0.0.1:7233) and no server name, grpc-js
+ * (the SDK's `Connection`) sets the TLS servername to that address anyway (its
+ * channel-credentials, grpc/grpc-node#1919, open), which RFC 6066 §3 forbids ("Literal IPv4 and
+ * IPv6 addresses are not permitted in HostName"), and Node prints DEP0123 at each process's first
+ * connection: about the library's call, not the user's setup, which is valid (the certificate is
+ * checked against the IP, as without the name). The project's own TLS probe sets no name for an IP.
+ * Only that warning code is dropped, only in this case, once per process; every other warning
+ * passes unchanged.
+ */
+function dropIpServernameWarning(): void {
+  if (ipServernameWarningDropped) return;
+  ipServernameWarningDropped = true;
+  const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  const codeOf = (args: unknown[]): unknown => {
+    const [, second, third] = args;
+    return typeof second === 'object' && second !== null ? (second as { code?: unknown }).code : third;
+  };
+  process.emitWarning = (...args: unknown[]) => {
+    if (codeOf(args) === IP_SERVERNAME_WARNING) return;
+    emitWarning(...args);
+  };
+}
+
+/** TLS is on and the address's host is an IP literal, with no server name to send instead. */
+function tlsToIpLiteral(config: { address: string; security?: TemporalConnectionSecurity }): boolean {
+  const tls = config.security?.tls;
+  if (tls === undefined || tls === false) return false;
+  if (tls !== true && tls.serverNameOverride) return false;
+  const target = hostAndPort(config.address);
+  return target !== undefined && isIP(target.host) !== 0;
+}
+
 /**
  * Connects with `connect` (`Connection.connect` or `NativeConnection.connect`) and the configured
  * options; a failure becomes `TemporalUnreachableError`, with the reason a TLS handshake gives
@@ -396,6 +433,7 @@ export async function connectTemporal<T>(
   config: { address: string; security?: TemporalConnectionSecurity },
   connect: (options: TemporalConnectionOptions) => Promise<T>,
 ): Promise<T> {
+  if (tlsToIpLiteral(config)) dropIpServernameWarning();
   try {
     return await connect(temporalConnectionOptions(config));
   } catch (error) {

@@ -4,6 +4,7 @@
  * passed through (TLS on with it), mTLS files checked before connecting, and the diagnosis of a
  * refused connection against a real local TLS server.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import { createServer as createTcpServer } from 'node:net';
@@ -285,5 +286,23 @@ describe('the API key on the wire', () => {
     const native = await NativeConnection.connect(temporalConnectionOptions(config)).catch((error: unknown) => error);
     if (native instanceof NativeConnection) await native.close();
     expect(seen[0]).toMatchObject({ authorization: 'Bearer kyc-test-api-key', namespace: 'ns.acct' });
+  });
+});
+
+describe('TLS to an IP literal', () => {
+  it("connects without Node's DEP0123 warning (servername set to an IP), and other warnings still show", () => {
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, '..', 'support', 'tls-ip-connect.ts')],
+      {
+        cwd: join(__dirname, '..', '..'),
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(run.stdout).toContain('connected false');
+    expect(run.stdout).toContain('warning DEP0999');
+    expect(run.stdout).not.toContain('DEP0123');
+    expect(run.stderr).not.toContain('DEP0123');
   });
 });
