@@ -26,11 +26,10 @@ async function main(): Promise<void> {
   const observability = loadObservabilityConfig();
   const tracingConfig = loadTracingConfig(process.env, 'kyc-callback-receiver');
   // It listens for the shutdown signals before anything slow, so none is missed while connecting.
-  const { runtime, health, say, warn, readyLineSuffix, close, shutdownRequested } = await startProcessObservability(
-    config.logLevel,
-    observability,
-    { waitsFor: 'the callbacks in flight are answered first' },
-  );
+  const { runtime, health, say, warn, readyLineSuffix, close, shutdownRequested, shutdownComplete } =
+    await startProcessObservability(config.logLevel, observability, {
+      waitsFor: 'the callbacks in flight are answered first',
+    });
   if (!config.payloadEncryption) {
     warn('warning: KYC_PAYLOAD_ENCRYPTION=off: signals are sent unencrypted (tests only)');
   }
@@ -61,6 +60,7 @@ async function main(): Promise<void> {
     // Without workers nothing else ends the SDK runtime, which would keep the process alive.
     await runtime.shutdown();
   }
+  shutdownComplete();
 }
 
 main().catch((error: unknown) => {

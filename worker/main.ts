@@ -39,10 +39,11 @@ async function main(): Promise<void> {
       `KYC_WORKFLOW_BUNDLE: ${workflowBundlePath} does not exist (npm run build writes lib/workflow-bundle.js)`,
     ]);
   }
-  const { runtime, health, say, warn, readyLineSuffix, close } = await startProcessObservability(
+  const grace = `${observability.shutdownGraceTimeMs / 1000}s`;
+  const { runtime, health, say, warn, readyLineSuffix, close, shutdownComplete } = await startProcessObservability(
     config.logLevel,
     observability,
-    { waitsFor: `running activities get up to ${observability.shutdownGraceTimeMs / 1000}s (KYC_SHUTDOWN_GRACE_TIME)` },
+    { waitsFor: `running activities get up to ${grace} (KYC_SHUTDOWN_GRACE_TIME)`, grace },
   );
 
   // loadConfig refuses to start without payload keys; plain payloads only with KYC_PAYLOAD_ENCRYPTION=off.
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
     const traceProblem = await tracing?.shutdown();
     if (traceProblem) warn(`warning: traces not exported: ${traceProblem}`);
   }
+  // Only after a drain that ended well: a failed worker ends in main's catch instead.
+  shutdownComplete();
 }
 
 main().catch((error: unknown) => {

@@ -34,12 +34,16 @@ export interface ProcessObservability {
   close: () => Promise<void>;
   /** Resolves with the first shutdown signal (the Runtime's `shutdownSignals`: SIGINT, SIGTERM, …). */
   shutdownRequested: Promise<NodeJS.Signals>;
+  /** Logs `shutdown complete` (call once everything is closed). */
+  shutdownComplete: () => void;
 }
 
 /** What the process does once a shutdown signal came, for the process's own lines. */
 export interface ShutdownDescription {
   /** What the shutdown waits for, e.g. `running activities get up to 30s (KYC_SHUTDOWN_GRACE_TIME)`. */
   waitsFor: string;
+  /** KYC_SHUTDOWN_GRACE_TIME as written in the `shutdown started` line (`30s`); none for the receiver. */
+  grace?: string;
 }
 
 /**
@@ -85,6 +89,8 @@ export async function startProcessObservability(
     if (firstSignal === undefined) {
       firstSignal = signal;
       health?.shuttingDown();
+      // The process's own line, whatever KYC_LOG_LEVEL: an operator reading the log sees the drain begin.
+      say(`shutdown started (signal ${signal}${shutdown.grace ? `, grace ${shutdown.grace}` : ''})`);
       requested(signal);
       return;
     }
@@ -110,5 +116,6 @@ export async function startProcessObservability(
       await health?.close();
     },
     shutdownRequested,
+    shutdownComplete: () => say('shutdown complete'),
   };
 }

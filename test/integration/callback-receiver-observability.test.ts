@@ -99,3 +99,17 @@ it('counts genuine and forged callbacks on its own /metrics, with no flow id or 
   expect(text).not.toContain(flowId);
   expect(text).not.toContain(secret);
 });
+
+it('SIGTERM: logs the start and the end of its shutdown as JSON lines, and exits 0', async () => {
+  await receiver.kill('SIGTERM');
+  expect(receiver.child.exitCode).toBe(0);
+  const messages = receiver
+    .stdout()
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => (JSON.parse(line) as { message: string }).message);
+  expect(messages.filter((message) => message.startsWith('shutdown'))).toEqual([
+    'shutdown started (signal SIGTERM)',
+    'shutdown complete',
+  ]);
+});

@@ -2,8 +2,9 @@
  * A second and a third SIGTERM reach the worker process while it drains a phone gateway call the
  * gateway holds: the process stays up (the SDK's Runtime stops listening after the first signal,
  * and Node's default handler would kill it mid-call), says once that the shutdown is already in
- * progress, lets the call finish within KYC_SHUTDOWN_GRACE_TIME, reports it and exits 0. The next
- * worker ends the check: the gateway saw exactly one call, so nothing was bought twice.
+ * progress, lets the call finish within KYC_SHUTDOWN_GRACE_TIME, reports it and exits 0; its JSON
+ * log says when the shutdown started and when it completed. The next worker ends the check: the
+ * gateway saw exactly one call, so nothing was bought twice.
  */
 import { PHONE_CHECK_WORKFLOW_TYPE, phoneCheckWorkflowId, type PhoneCheckInput } from '../../contracts/phone-check';
 import { PHONE_VERIFICATION_PATH } from '../../providers/phone-gateway';
@@ -49,6 +50,7 @@ it('repeated SIGTERMs during a gateway call: the process stays up, the call fini
     KYC_HEALTH_ADDRESS: `127.0.0.1:${healthPort}`,
     // The client waits for the held answer.
     PROVIDER_TIMEOUT_MS: '25000',
+    KYC_LOG_FORMAT: 'json',
   });
   workers.push(first);
   const readyz = () => fetch(`http://127.0.0.1:${healthPort}/readyz`).then((response) => response.status);
@@ -89,11 +91,24 @@ it('repeated SIGTERMs during a gateway call: the process stays up, the call fini
   await stopped;
   expect(first.child.signalCode).toBeNull();
   expect(first.child.exitCode).toBe(0);
-  const repeats = first.output().match(/\w*: shutdown already in progress[^\n]*/g) ?? [];
-  expect(repeats).toEqual([
-    'SIGTERM: shutdown already in progress (running activities get up to 60s (KYC_SHUTDOWN_GRACE_TIME)); ' +
-      'send SIGKILL to stop at once',
+  // Every stdout line is a JSON log entry; the process's own shutdown lines, in order.
+  const entries = first
+    .stdout()
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { level: string; message: string });
+  const shutdownLines = entries.filter((entry) => /shutdown/.test(entry.message));
+  expect(shutdownLines.map(({ level, message }) => ({ level, message }))).toEqual([
+    { level: 'INFO', message: 'shutdown started (signal SIGTERM, grace 60s)' },
+    {
+      level: 'WARN',
+      message:
+        'SIGTERM: shutdown already in progress (running activities get up to 60s (KYC_SHUTDOWN_GRACE_TIME)); ' +
+        'send SIGKILL to stop at once',
+    },
+    { level: 'INFO', message: 'shutdown complete' },
   ]);
+  expect(entries.at(-1)!.message).toBe('shutdown complete');
 
   // The stopping worker reported the call: one attempt, completed.
   const { events } = await handle.fetchHistory();
