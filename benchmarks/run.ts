@@ -1108,6 +1108,18 @@ function writeResults(results: Results, rateCurves: Array<Array<[number, number]
   const to = doc.indexOf(end);
   if (from < 0 || to < from) throw new Error(`docs/performance.md has no ${begin} … ${end} block`);
   writeFileSync(docPath, `${doc.slice(0, from + begin.length)}\n\n${table}\n${doc.slice(to)}`);
+  // The written files are committed: give them the repository's formatting (npm run format:check).
+  execFileSync(
+    process.execPath,
+    [
+      require.resolve('prettier/bin/prettier.cjs'),
+      '--write',
+      join(dir, 'latest.json'),
+      join(dir, 'latest.md'),
+      docPath,
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 main().catch((error: unknown) => {
