@@ -47,7 +47,18 @@ export function createPhoneCheckActivities(client: PhoneGatewayClient, waitForSl
           attempt,
         });
         return result;
-      } catch (error) {
+      } catch (caught) {
+        // The worker stopping before the answer (KYC_SHUTDOWN_GRACE_TIME ran out) aborts a call in
+        // flight: the gateway may have answered and billed it. Reported as a cancellation, Temporal
+        // would retry it uncounted; it is an unanswered call, like a dropped connection, which the
+        // check counts and its unansweredCall policy decides on (found by a fresh user's test).
+        const error =
+          !(caught instanceof PhoneGatewayError) && Context.current().cancellationDetails?.workerShutdown
+            ? new PhoneGatewayError(
+                PHONE_GATEWAY_FAILURE.timeout,
+                'phone gateway: the worker stopped before the answer (KYC_SHUTDOWN_GRACE_TIME ran out); the call may have been answered and billed',
+              )
+            : caught;
         if (!(error instanceof PhoneGatewayError)) throw error;
         log.warn('phone gateway call failed', {
           failureType: error.failureType,

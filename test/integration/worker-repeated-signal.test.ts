@@ -127,3 +127,46 @@ it('repeated SIGTERMs during a gateway call: the process stays up, the call fini
     expect(output).not.toContain(ID_CARD);
   }
 });
+
+it('a gateway call the shutdown grace time cuts off is counted as unanswered, not retried uncounted', async () => {
+  // The worker stops before the gateway answers: the call may have been billed. A fresh user saw
+  // it retried by Temporal as a cancelled activity: two billed calls, unansweredCalls 0.
+  // Only this test's workers poll the queue: the call must be on the one that is stopped.
+  for (const worker of workers.splice(0)) await worker.kill('SIGKILL');
+  await gateway.reset();
+  const first = await spawnWorkerProcess(stack, { KYC_SHUTDOWN_GRACE_TIME: '1s', PROVIDER_TIMEOUT_MS: '25000' });
+  workers.push(first);
+  await gateway.injectFault({ route: '*', kind: 'delay', delayMs: 6_000 });
+  const handle = await stack.client.workflow.start<typeof phoneCheckWorkflow>(PHONE_CHECK_WORKFLOW_TYPE, {
+    taskQueue: stack.taskQueue,
+    workflowId: phoneCheckWorkflowId(uniqueId('req')),
+    args: [
+      {
+        phone: PHONE,
+        idCard: ID_CARD,
+        name: '张三',
+        retry: { initialIntervalMs: 100, maximumIntervalMs: 400, maximumAttempts: 4 },
+      },
+    ],
+  });
+  await waitFor(
+    () => gateway.counter(`calls:${ROUTE}`),
+    (calls) => calls === 1,
+    'the call to reach the gateway',
+  );
+  await first.kill('SIGTERM');
+  // The stopping worker reported the cut-off call as an unanswered one (the workflow's to decide).
+  const { events } = await handle.fetchHistory();
+  const failures = events!.filter((event) => event.activityTaskFailedEventAttributes);
+  expect(
+    failures.map((event) => event.activityTaskFailedEventAttributes!.failure?.applicationFailureInfo?.type),
+  ).toEqual(['PhoneGatewayTimeout']);
+
+  await gateway.clearFaults();
+  const second = await spawnWorkerProcess(stack);
+  workers.push(second);
+  const result = await handle.result();
+  expect(result.outcome).toBe('VERIFIED');
+  expect(result.unansweredCalls).toBe(1);
+  expect(await gateway.counter(`calls:${ROUTE}`)).toBe(2);
+});
