@@ -12,3 +12,4 @@ export { harnessInfo } from './harness-info';
 export type { HarnessInfo } from './harness-info';
 export { startDevServer } from '../../scripts/lib/dev-server';
 export type { DevServer } from '../../scripts/lib/dev-server';
+export { waitFor } from './wait';

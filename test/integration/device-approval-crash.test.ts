@@ -15,7 +15,7 @@ import {
 } from '../../contracts/device-approval';
 import { BANK_ROUTES, BankDeviceControl } from '../../simulators/bank-device';
 import type { deviceApprovalWorkflow } from '../../workflows/device-approval';
-import { spawnWorkerProcess, startTestStack, type TestStack, type WorkerProcess } from '../harness';
+import { spawnWorkerProcess, startTestStack, type TestStack, type WorkerProcess, waitFor } from '../harness';
 
 const APPROVER_CPF = '52998224725';
 /** A lost bank call is retried after this; the HTTP client gives up a little earlier. */
@@ -64,16 +64,6 @@ function input(): DeviceApprovalInput {
       bankRetry: { initialIntervalMs: 200, maximumIntervalMs: 1000, maximumAttempts: 5 },
     },
   };
-}
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 function waitForStatus(handle: Handle, status: DeviceApprovalStatus) {

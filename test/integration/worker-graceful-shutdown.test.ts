@@ -15,7 +15,7 @@ import { approvalStateQuery } from '../../contracts/device-approval';
 import { freePort } from '../../scripts/lib/free-port';
 import { BANK_ROUTES, BankDeviceControl } from '../../simulators/bank-device';
 import type { deviceApprovalWorkflow } from '../../workflows/device-approval';
-import { spawnWorkerProcess, startTestStack, type TestStack, type WorkerProcess } from '../harness';
+import { spawnWorkerProcess, startTestStack, type TestStack, type WorkerProcess, waitFor } from '../harness';
 
 const APPROVER_CPF = '52998224725';
 /** Long enough that the shutdown certainly begins while the bank works on the creation. */
@@ -36,16 +36,6 @@ afterAll(async () => {
   for (const worker of workers) await worker.kill('SIGKILL');
   await stack?.shutdown();
 });
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function counters(): Promise<Record<string, number>> {
   return (await bank.generic.stats()).counters;

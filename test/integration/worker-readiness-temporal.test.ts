@@ -13,6 +13,7 @@ import {
   type DevServer,
   type TestStack,
   type WorkerProcess,
+  waitFor,
 } from '../harness';
 
 let stack: TestStack;
@@ -28,17 +29,6 @@ afterAll(async () => {
   await server?.stop();
   await stack?.shutdown();
 });
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (done(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 it('/readyz answers 503 temporal unreachable while the server is down, and 200 again once it is back', async () => {
   const healthPort = await freePort();
@@ -60,6 +50,7 @@ it('/readyz answers 503 temporal unreachable while the server is down, and 200 a
     () => probe('/readyz'),
     (answer) => answer.status === 503,
     '/readyz to answer 503 with the server down',
+    250,
   );
   expect(down.body.status).toBe('temporal unreachable');
   // The workers themselves still say RUNNING: only the check tells.
@@ -71,6 +62,7 @@ it('/readyz answers 503 temporal unreachable while the server is down, and 200 a
     () => probe('/readyz'),
     (answer) => answer.status === 200,
     '/readyz to answer 200 with the server back',
+    250,
   );
   expect(worker.child.exitCode).toBeNull();
 });

@@ -11,7 +11,7 @@ import { PHONE_VERIFICATION_PATH } from '../../providers/phone-gateway';
 import { freePort } from '../../scripts/lib/free-port';
 import type { SimulatorControl } from '../../simulators/framework/control-client';
 import type { phoneCheckWorkflow } from '../../workflows/phone-check';
-import { spawnWorkerProcess, startTestStack, uniqueId, type TestStack, type WorkerProcess } from '../harness';
+import { spawnWorkerProcess, startTestStack, uniqueId, type TestStack, type WorkerProcess, waitFor } from '../harness';
 
 const ROUTE = `POST ${PHONE_VERIFICATION_PATH}`;
 /** The gateway holds the call this long: the repeated signals certainly come while it runs. */
@@ -31,16 +31,6 @@ afterAll(async () => {
   for (const worker of workers) await worker.kill('SIGKILL');
   await stack?.shutdown();
 });
-
-async function waitFor<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 it('repeated SIGTERMs during a gateway call: the process stays up, the call finishes once, the check completes', async () => {
   await gateway.reset();
