@@ -5,7 +5,7 @@
  * neither can read what the other wrote. The failure converter is given by path because the
  * workflow sandbox loads it from the bundle (a prebuilt bundle must be built with the same path).
  */
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec, type PayloadEncryptionConfig } from './payload-codec';
 
 export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
@@ -13,4 +13,14 @@ export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 export function createDataConverter(encryption: PayloadEncryptionConfig | undefined): DataConverter {
   if (!encryption) return {};
   return { payloadCodecs: [new AesGcmPayloadCodec(encryption)], failureConverterPath: FAILURE_CONVERTER_PATH };
+}
+
+/**
+ * Decodes raw payloads (from a fetched history or `describe().raw`) through `dataConverter`'s
+ * payload codecs, last codec first, as a client reading them would; leaves them encoded as JSON.
+ */
+export async function decodePayloads(dataConverter: DataConverter, payloads: Payload[]): Promise<Payload[]> {
+  let decoded = payloads;
+  for (const codec of [...(dataConverter.payloadCodecs ?? [])].reverse()) decoded = await codec.decode(decoded);
+  return decoded;
 }

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type DataConverter, type Payload } from '@temporalio/common';
+import { decodePayloads } from '../../common/data-converter';
 import { phoneGatewaySlotsWorkflowId, type SlotGrant } from '../../contracts/phone-gateway-slots';
 
 /**
@@ -17,17 +18,16 @@ export async function grantedGatewaySlots(
   gatewayTaskQueue: string,
 ): Promise<number[]> {
   const workflowId = phoneGatewaySlotsWorkflowId(gatewayTaskQueue);
-  const codecs = [...(dataConverter.payloadCodecs ?? [])].reverse();
   const slots: number[] = [];
   for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
     for (const event of history.events ?? []) {
-      let payloads = event.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success?.payloads as
+      const payloads = event.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success?.payloads as
         | Payload[]
         | undefined;
       if (!payloads?.length) continue;
-      for (const codec of codecs) payloads = await codec.decode(payloads);
-      slots.push(...defaultPayloadConverter.fromPayload<SlotGrant>(payloads[0]!).slotsMs);
+      const [grant] = await decodePayloads(dataConverter, payloads);
+      slots.push(...defaultPayloadConverter.fromPayload<SlotGrant>(grant!).slotsMs);
     }
   }
   return slots;

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter, Payload } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../common/config';
-import { createDataConverter } from '../../common/data-converter';
+import { createDataConverter, decodePayloads as decodeWithConverter } from '../../common/data-converter';
 import { connectTemporal } from '../../common/temporal-connection';
 import { createDevCredentials, type DevCredentials } from '../../scripts/lib/dev-credentials';
 import { freePort } from '../../scripts/lib/free-port';
@@ -135,10 +135,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 }
 
 /** Decodes raw payloads (e.g. from `describe().raw` or a fetched history) as the stack's client would. */
-export async function decodePayloads(stack: Pick<TestStack, 'dataConverter'>, payloads: Payload[]): Promise<Payload[]> {
-  let decoded = payloads;
-  for (const codec of [...(stack.dataConverter.payloadCodecs ?? [])].reverse()) decoded = await codec.decode(decoded);
-  return decoded;
+export function decodePayloads(stack: Pick<TestStack, 'dataConverter'>, payloads: Payload[]): Promise<Payload[]> {
+  return decodeWithConverter(stack.dataConverter, payloads);
 }
 
 /** Runs `worker/main.ts` as a child process with the stack's environment; resolves once it is ready. */
