@@ -44,6 +44,12 @@ export interface ClusterOptions {
   startTimeoutMs?: number;
   /** TLS on the frontend (deploy/temporal/config/kyc.yaml's global.tls); plain when omitted. */
   tls?: ClusterTlsOptions;
+  /**
+   * Called with the ports each time the server is about to be spawned (after PostgreSQL and the
+   * schema tool, the window in which another program can take a drawn port). The tests take a port
+   * here to check that the start draws again; the CLI does not set it.
+   */
+  beforeServerSpawn?: (ports: Readonly<ClusterPorts>) => Promise<void> | void;
 }
 
 /** PEM file paths for a frontend with TLS, and mTLS when `requireClientAuth`. */
@@ -235,6 +241,14 @@ async function choosePorts(options: ClusterOptions): Promise<ClusterPorts> {
   const pick = portPicker();
   return {
     frontend: options.frontendPort ?? (await pick()),
+    ...(await drawServerPorts(pick)),
+    postgres: options.postgresPort ?? (await pick()),
+  };
+}
+
+/** The server's ports nobody chooses (all but the frontend's gRPC port and PostgreSQL's). */
+async function drawServerPorts(pick: () => Promise<number>): Promise<Omit<ClusterPorts, 'frontend' | 'postgres'>> {
+  return {
     frontendHttp: await pick(),
     frontendMembership: await pick(),
     history: await pick(),
@@ -244,9 +258,11 @@ async function choosePorts(options: ClusterOptions): Promise<ClusterPorts> {
     worker: await pick(),
     workerMembership: await pick(),
     metrics: await pick(),
-    postgres: options.postgresPort ?? (await pick()),
   };
 }
+
+/** How often the first start draws the server's ports again after one was taken before it bound. */
+const BIND_CONFLICT_ATTEMPTS = 3;
 
 /**
  * Runs a command to completion, its output appended to `logFile`. Rejects with the output of this
@@ -482,7 +498,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     POSTGRES_USER: DB_USER,
     POSTGRES_PWD: DB_PASSWORD,
   };
-  const address = `127.0.0.1:${ports.frontend}`;
+  let address = `127.0.0.1:${ports.frontend}`;
   const clientTls = options.tls ? clusterClientTls(options.tls) : undefined;
 
   const stopServer = async () => {
@@ -497,6 +513,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   const startServer = async () => {
     const logFile = serverLogFile;
+    await options.beforeServerSpawn?.(ports);
     const out = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(
       serverBin,
@@ -558,7 +575,25 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       { ...process.env, ...dbEnv, SCHEMA_DIR: schemaDir(), TEMPORAL_SQL_TOOL: sqlTool },
     );
     log('schemas: temporal and temporal_visibility are up to date');
-    await startServer();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await startServer();
+        break;
+      } catch (error) {
+        // A drawn port taken by another program between our check and the server's bind (the server
+        // dies with "bind: address already in use"): draw those again rather than fail the start.
+        // Ports the caller chose are kept, and then the error stands.
+        const taken = error instanceof Error ? /listen tcp [\d.]+:(\d+): bind: address already in use/.exec(error.message) : null;
+        const drawn = Object.entries(ports).some(
+          ([role, port]) => String(port) === taken?.[1] && !(role === 'frontend' && options.frontendPort !== undefined),
+        );
+        if (!drawn || attempt >= BIND_CONFLICT_ATTEMPTS) throw error;
+        Object.assign(ports, await drawServerPorts(portPicker()));
+        if (options.frontendPort === undefined) ports.frontend = await freePort();
+        address = `127.0.0.1:${ports.frontend}`;
+        log(`Temporal server: a port was taken before it bound; starting again on newly drawn ports`);
+      }
+    }
     log(`Temporal server ${TEMPORAL_SERVER_VERSION}: answering on ${address}`);
     const connection = await Connection.connect({ address, ...(clientTls ? { tls: clientTls } : {}) });
     let setup: EnsureNamespaceResult;

@@ -8,13 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KycClient, type DeviceApprovalHandle } from '../../client';
 import type { DeviceApprovalState } from '../../contracts/device-approval';
 import { ALL_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import { freePort } from '../../scripts/lib/free-port';
-import { startCluster, type Cluster } from '../../scripts/lib/cluster';
+import { startCluster, type Cluster, type ClusterPorts } from '../../scripts/lib/cluster';
 import { BankDeviceControl } from '../../simulators/bank-device';
 import { EsignControl } from '../../simulators/esign';
 import { spawnWorkerProcess, startTestStack, uniqueId, type TestStack, type WorkerProcess } from '../harness';
@@ -31,10 +32,27 @@ let accountKey: string;
 const workers: WorkerProcess[] = [];
 /** Long enough that no approval here times out while a worker takes over or the server restarts. */
 const SLOW_DEADLINE = { approvalDeadlineMs: 300_000 };
+/** What the first server spawn was given, and the program that took one of its ports first. */
+let firstSpawnPorts: ClusterPorts | undefined;
+let squatter: Server | undefined;
+const startLog: string[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'kyc-cluster-'));
-  cluster = await startCluster({ dataDir });
+  cluster = await startCluster({
+    dataDir,
+    log: (line) => startLog.push(line),
+    // Another program takes the history service's membership port after the draw and before the
+    // server binds it: what failed a CI run once ("Failed to start ringpop listener").
+    beforeServerSpawn: async (ports) => {
+      if (firstSpawnPorts) return;
+      firstSpawnPorts = { ...ports };
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(ports.historyMembership, '127.0.0.1', resolve));
+      squatter = server;
+    },
+  });
+  await closeSquatter();
   stack = await startTestStack({ workers: false, temporalAddress: cluster.address, namespace: cluster.namespace });
   kyc = new KycClient(stack.client, stack.config.temporal);
   bank = new BankDeviceControl(stack.simulators.controls.bank);
@@ -45,7 +63,15 @@ beforeAll(async () => {
   workers.push(await spawnWorkerProcess(stack, { CALLBACK_LISTEN_PORT: String(await freePort()) }));
 });
 
+/** Closes the port taker (also when the start failed, or jest would wait on it). */
+async function closeSquatter(): Promise<void> {
+  const server = squatter;
+  squatter = undefined;
+  if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
 afterAll(async () => {
+  await closeSquatter();
   for (const worker of workers) await worker.kill('SIGKILL');
   await stack?.shutdown();
   await cluster?.stop();
@@ -87,6 +113,13 @@ async function approve(handle: DeviceApprovalHandle, deviceKey: string): Promise
   );
   expect((await handle.result()).status).toBe('APPROVED');
 }
+
+it('draws the server ports again when another program takes one before the server binds it', () => {
+  expect(firstSpawnPorts).toBeDefined();
+  expect(cluster.ports.historyMembership).not.toBe(firstSpawnPorts?.historyMembership);
+  expect(startLog).toContain('Temporal server: a port was taken before it bound; starting again on newly drawn ports');
+  expect(cluster.address).toBe(`127.0.0.1:${cluster.ports.frontend}`);
+});
 
 it('creates the namespace and the search attributes on a fresh cluster', () => {
   expect(cluster.setup.createdNamespace).toBe(true);
