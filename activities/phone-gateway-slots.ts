@@ -4,13 +4,6 @@
  * slot ledger at a time (update-with-start, so the first call starts the ledger): each gets one
  * of the slots, sleeps until it, and asks again if it woke up later than the jitter allowance.
  *
- * While calls keep coming, the worker also reserves slots ahead for the calls it expects (its
- * own arrival rate over the last seconds, spaced to match it and never closer than the account's
- * spacing), so most calls take a reserved slot without a round trip to the ledger: a request per
- * batch of calls was a workflow task on the ledger per one or two calls, the phone check's main
- * cost over a plain activity (issue 11). A reserved slot nobody takes passes unused: the account
- * sends less in that moment, never more.
- *
  * The lead (how far past the ledger's clock the first slot lies) covers only the answer's way
  * back from the ledger's workflow task to this worker, not the whole round trip: under load most
  * of a slow round trip is the update waiting for that task, before the ledger reads its clock.
@@ -61,51 +54,6 @@ export function nextLeadMs(leadMs: number, headroomMs: number): number {
     : Math.max(LEAD_MS.min, leadMs * 0.9);
 }
 
-/** Bounds of the ahead-reservation (`planSlotRequest`). */
-const RESERVE_AHEAD = {
-  /** Calls counted for the arrival rate: those of the last this many ms. */
-  demandWindowMs: 2_000,
-  /** How far ahead the reserved slots reach: eight round trips to the ledger, within these bounds (ms). */
-  minHorizonMs: 200,
-  maxHorizonMs: 1_000,
-  /** Reserved slots are spaced for this many times the arrival rate, so bursts find one. */
-  headroom: 1.5,
-} as const;
-
-export interface SlotRequestPlan {
-  /** Slots to ask for: one per waiting call, or those reserved ahead when no call waits. */
-  count: number;
-  /** Their spacing, ms: the account's, or wider for slots reserved ahead of a slower arrival rate. */
-  spacingMs: number;
-}
-
-/**
- * What to ask the ledger for next, or nothing.
- * - Calls waiting: one slot each (at most the ledger's per-request limit), at the account's spacing.
- * - None waiting, calls arrived in the last `demandWindowMs`, and the reserved slots run out
- *   within one and a half round trips: `arrivalsPerSecond × horizon` slots (horizon: eight round
- *   trips, 200 ms to 1 s), spaced `1000 / (1.5 × arrivalsPerSecond)` ms, never closer than the account's spacing.
- * - Otherwise nothing (no recent calls, or enough reserved).
- * All times in ms; `reservedUntilMs` is the last reserved slot (epoch ms), or undefined.
- */
-export function planSlotRequest(input: {
-  waiting: number;
-  nowMs: number;
-  reservedUntilMs: number | undefined;
-  arrivalsPerSecond: number;
-  roundTripMs: number;
-  accountSpacingMs: number;
-}): SlotRequestPlan | undefined {
-  const { max } = SLOT_REQUEST_LIMITS.count;
-  if (input.waiting > 0) return { count: Math.min(input.waiting, max), spacingMs: input.accountSpacingMs };
-  if (input.arrivalsPerSecond <= 0) return undefined;
-  if ((input.reservedUntilMs ?? -Infinity) - input.nowMs > 1.5 * input.roundTripMs) return undefined;
-  const horizonMs = Math.min(RESERVE_AHEAD.maxHorizonMs, Math.max(RESERVE_AHEAD.minHorizonMs, 8 * input.roundTripMs));
-  const count = Math.min(max, Math.max(1, Math.round((input.arrivalsPerSecond * horizonMs) / 1000)));
-  const spacingMs = Math.max(input.accountSpacingMs, 1000 / (RESERVE_AHEAD.headroom * input.arrivalsPerSecond));
-  return { count, spacingMs: Math.min(SLOT_REQUEST_LIMITS.spacingMs.max, spacingMs) };
-}
-
 export type GatewaySlotWait = () => Promise<{ slotMs: number; slotsGivenUp: number }>;
 
 interface Waiter {
@@ -122,57 +70,20 @@ interface Waiter {
  * gateway call was made, so Temporal's retry is safe. Must be called from inside an activity (it uses the activity's Temporal client).
  */
 export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotWait {
-  const accountSpacingMs = slotSpacingMs(options.ratePerSecond, options.jitterMs);
+  const spacingMs = slotSpacingMs(options.ratePerSecond, options.jitterMs);
   const workflowId = phoneGatewaySlotsWorkflowId(options.gatewayTaskQueue);
   let leadMs: number = LEAD_MS.initial;
-  let roundTripMs = LEAD_MS.initial;
   let waiting: Waiter[] = [];
-  /** Slots reserved ahead that no call holds yet, ascending (epoch ms). */
-  let reserved: number[] = [];
-  /** When this worker's recent calls asked for a slot (epoch ms), for the arrival rate. */
-  let arrivals: number[] = [];
   let requesting = false;
 
-  /** The earliest reserved slot not yet passed, taken out of the reservation. */
-  function takeReserved(nowMs: number): number | undefined {
-    const firstAhead = reserved.findIndex((slotMs) => slotMs >= nowMs);
-    if (firstAhead < 0) {
-      reserved = [];
-      return undefined;
-    }
-    const slotMs = reserved[firstAhead]!;
-    reserved = reserved.slice(firstAhead + 1);
-    return slotMs;
-  }
-
-  /** Hands reserved slots to waiting calls, in arrival order. */
-  function serveWaiting(): void {
-    while (waiting.length > 0) {
-      const slotMs = takeReserved(Date.now());
-      if (slotMs === undefined) return;
-      waiting.shift()!.resolve(slotMs);
-    }
-  }
-
   async function request(client: Client): Promise<void> {
-    if (requesting) return;
-    const nowMs = Date.now();
-    arrivals = arrivals.filter((at) => nowMs - at < RESERVE_AHEAD.demandWindowMs);
-    const plan = planSlotRequest({
-      waiting: waiting.length,
-      nowMs,
-      reservedUntilMs: reserved.at(-1),
-      arrivalsPerSecond: (arrivals.length * 1000) / RESERVE_AHEAD.demandWindowMs,
-      roundTripMs,
-      accountSpacingMs,
-    });
-    if (!plan) return;
+    if (requesting || waiting.length === 0) return;
     requesting = true;
-    const batch = waiting.slice(0, plan.count);
+    const batch = waiting.slice(0, SLOT_REQUEST_LIMITS.count.max);
     waiting = waiting.slice(batch.length);
     try {
       const { slotsMs } = await client.workflow.executeUpdateWithStart(reserveGatewaySlotUpdate, {
-        args: [{ count: plan.count, spacingMs: plan.spacingMs, leadMs }],
+        args: [{ count: batch.length, spacingMs, leadMs }],
         startWorkflowOperation: new WithStartWorkflowOperation(PHONE_GATEWAY_SLOTS_WORKFLOW_TYPE, {
           workflowId,
           taskQueue: options.ledgerTaskQueue,
@@ -180,13 +91,8 @@ export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotW
           args: [{}],
         }),
       });
-      roundTripMs = Date.now() - nowMs;
       leadMs = nextLeadMs(leadMs, slotsMs[0]! - Date.now());
       batch.forEach((waiter, index) => waiter.resolve(slotsMs[index]!));
-      // Slots asked for ahead (none when the request was for waiting calls alone); the ledger
-      // hands out slots after every earlier one, so they follow what is already reserved.
-      reserved.push(...slotsMs.slice(batch.length));
-      serveWaiting();
     } catch (error) {
       for (const waiter of batch) waiter.reject(error);
     } finally {
@@ -203,12 +109,7 @@ export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotW
     const callBudgetMs = Math.min(options.callTimeoutMs, attemptMs / 2);
     const sendBy = Date.now() + attemptMs - callBudgetMs - Math.min(REPORT_MARGIN_MS, attemptMs / 4);
     for (let slotsGivenUp = 0; ; slotsGivenUp++) {
-      arrivals.push(Date.now());
-      const reservedSlotMs = waiting.length === 0 ? takeReserved(Date.now()) : undefined;
-      const slot =
-        reservedSlotMs !== undefined
-          ? Promise.resolve(reservedSlotMs)
-          : new Promise<number>((resolve, reject) => waiting.push({ resolve, reject }));
+      const slot = new Promise<number>((resolve, reject) => waiting.push({ resolve, reject }));
       void request(context.client);
       const slotMs = await slot;
       if (slotMs > sendBy) {
