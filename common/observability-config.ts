@@ -106,6 +106,37 @@ const environmentSchema = z.object({
     }),
 });
 
+/** The structured fields of the grace-time warning: durations in milliseconds, no personal data. */
+export interface ShutdownGraceWarning {
+  message: string;
+  shutdownGraceTimeMs: number;
+  providerTimeoutMs: number;
+}
+
+/**
+ * The warning the worker logs once at start when KYC_SHUTDOWN_GRACE_TIME is shorter than
+ * PROVIDER_TIMEOUT_MS, or `undefined` when the grace time covers one provider call. A call in
+ * flight at shutdown can then be cut off before its answer; a phone gateway call cut off counts as
+ * an unanswered call (`PhoneGatewayTimeout`) that may have been billed, and may be made and billed
+ * again (docs/phone-check.md, "unanswered calls"). A warning, not a refusal: a short grace time
+ * is a legitimate choice where a quick stop matters more.
+ */
+export function shutdownGraceWarning(
+  shutdownGraceTimeMs: number,
+  providerTimeoutMs: number,
+): ShutdownGraceWarning | undefined {
+  if (shutdownGraceTimeMs >= providerTimeoutMs) return undefined;
+  return {
+    message:
+      `warning: KYC_SHUTDOWN_GRACE_TIME (${shutdownGraceTimeMs} ms) is shorter than PROVIDER_TIMEOUT_MS ` +
+      `(${providerTimeoutMs} ms): a provider call in flight at shutdown can be cut off before its answer ` +
+      '(a phone gateway call cut off is reported as an unanswered PhoneGatewayTimeout and may be billed again); ' +
+      'set KYC_SHUTDOWN_GRACE_TIME to at least PROVIDER_TIMEOUT_MS',
+    shutdownGraceTimeMs,
+    providerTimeoutMs,
+  };
+}
+
 /** Reads the worker's operational settings; throws `ConfigError` naming each bad variable. */
 export function loadObservabilityConfig(env: NodeJS.ProcessEnv = process.env): ObservabilityConfig {
   const result = environmentSchema.safeParse(withoutEmptyValues(env));

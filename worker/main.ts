@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../common/config';
-import { loadObservabilityConfig } from '../common/observability-config';
+import { loadObservabilityConfig, shutdownGraceWarning } from '../common/observability-config';
 import { createDataConverter } from '../common/data-converter';
 import { NamespaceSetupError, checkNamespaceSetup } from '../common/namespace-setup';
 import { TemporalUnreachableError, connectTemporal } from '../common/temporal-connection';
@@ -51,6 +51,13 @@ async function main(): Promise<void> {
     warn('warning: KYC_PAYLOAD_ENCRYPTION=off: payloads (personal data) are stored unencrypted (tests only)');
   }
   const dataConverter = createDataConverter(config.payloadEncryption);
+
+  // Every provider shares PROVIDER_TIMEOUT_MS (config.phone carries it like the others).
+  const graceWarning = shutdownGraceWarning(observability.shutdownGraceTimeMs, config.phone.timeoutMs);
+  if (graceWarning) {
+    const { message, ...fields } = graceWarning;
+    warn(message, fields);
+  }
 
   const notifyUrlWarning = perHostNotifyUrlWarning(config.esign.notifyUrl);
   if (notifyUrlWarning) warn(`warning: ${notifyUrlWarning}`);

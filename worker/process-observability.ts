@@ -27,7 +27,8 @@ export interface ProcessObservability {
    * parses), else plain; printed whatever KYC_LOG_LEVEL is, since starters wait for the ready line.
    */
   say: (message: string) => void;
-  warn: (message: string) => void;
+  /** A warning line; with JSON logs `fields` become the line's attributes (never personal data). */
+  warn: (message: string, fields?: Record<string, unknown>) => void;
   /** `, metrics on http://…/metrics, health on …/healthz and …/readyz` for the ready line (empty when off). */
   readyLineSuffix: () => string;
   /** Closes the health endpoints. */
@@ -73,8 +74,8 @@ export async function startProcessObservability(
       process.stdout.write(`${formatJsonLogLine({ level: 'INFO', message, timestampNanos })}\n`);
     }
   };
-  const warn = (message: string): void => {
-    if (json) runtime.logger.warn(message);
+  const warn = (message: string, fields?: Record<string, unknown>): void => {
+    if (json) runtime.logger.warn(message, fields);
     else console.warn(message);
   };
 

@@ -4,6 +4,7 @@ import {
   DEFAULT_SHUTDOWN_GRACE_TIME_MS,
   loadObservabilityConfig,
   parseListenAddress,
+  shutdownGraceWarning,
 } from '../../common/observability-config';
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
@@ -101,4 +102,21 @@ it('takes an empty variable as unset', () => {
       KYC_SHUTDOWN_GRACE_TIME: '',
     }),
   ).toEqual(loadObservabilityConfig({}));
+});
+
+describe('shutdownGraceWarning', () => {
+  it('is quiet when the grace time covers one provider call (the defaults are equal)', () => {
+    expect(shutdownGraceWarning(DEFAULT_SHUTDOWN_GRACE_TIME_MS, 10_000)).toBeUndefined();
+    expect(shutdownGraceWarning(30_000, 10_000)).toBeUndefined();
+  });
+
+  it('warns when the grace time is shorter than PROVIDER_TIMEOUT_MS, naming both and the phone risk', () => {
+    const warning = shutdownGraceWarning(parseDurationMs('5s') ?? 0, 10_000);
+    expect(warning).toEqual({
+      message: expect.stringMatching(/KYC_SHUTDOWN_GRACE_TIME \(5000 ms\) is shorter than PROVIDER_TIMEOUT_MS \(10000 ms\)/),
+      shutdownGraceTimeMs: 5_000,
+      providerTimeoutMs: 10_000,
+    });
+    expect(warning?.message).toContain('PhoneGatewayTimeout');
+  });
 });
