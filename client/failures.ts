@@ -141,9 +141,14 @@ export function toKycError(context: KycContext, error: unknown, at: FailureConte
   }
   const code = grpcCode(error);
   if (code !== undefined && UNREACHABLE_CODES.has(code)) {
+    // A query waits for a worker to answer. Its deadline passing (4), or the server giving up the
+    // wait first and answering CANCELLED (1, seen under load; a stop of this client's own is
+    // reported by the CLI before this mapping matters), both mean no worker answered.
+    const query = at.operation.startsWith('query');
     const detail =
-      code === 4 && at.operation.startsWith('query')
-        ? `no worker answered ${at.operation} in time (is the kyc worker running on ${context.config.taskQueue}, ` +
+      query && (code === 4 || code === 1)
+        ? `no worker answered ${at.operation} ${code === 4 ? 'in time' : '(the server stopped waiting for one)'} ` +
+          `(is the kyc worker running on ${context.config.taskQueue}, ` +
           "with this client's active payload key among its KYC_PAYLOAD_KEYS?)"
         : `${at.operation} failed: ${code === 14 ? 'server unavailable' : code === 4 ? 'deadline exceeded' : 'cancelled'}`;
     return new TemporalConnectionError(context.config.address, detail);

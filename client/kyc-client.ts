@@ -23,6 +23,7 @@ import { DeviceApprovals } from './device-approval';
 import { TemporalConnectionError } from './errors';
 import { IdentityFlows } from './identity-flow';
 import { PhoneChecks } from './phone-check';
+import { unpolledWorkflow, type UnpolledWorkflow } from './worker-presence';
 
 export interface ConnectOptions {
   /** Read the configuration from here instead of `process.env`. */
@@ -136,6 +137,14 @@ export class KycClient {
     const workflowId = typeof delivery === 'string' ? delivery : delivery.deliveryWorkflowId;
     if (!workflowId) throw new Error('this notification has no delivery (its status is NONE or NOT_SENT)');
     return this.temporal.workflow.getHandle(workflowId).query(deliveryStateQuery);
+  }
+
+  /**
+   * Whether the workflow waits for a worker nobody runs: its workflow task scheduled for at least
+   * `afterMs` milliseconds and no recent poller on its task queue (client/worker-presence.ts).
+   */
+  unpolledWorkflow(workflowId: string, afterMs: number): Promise<UnpolledWorkflow | undefined> {
+    return unpolledWorkflow(this.context, workflowId, afterMs);
   }
 
   /** Closes the connection when `connect` opened it. */

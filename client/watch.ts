@@ -4,6 +4,8 @@
  * arrive, and only then is the state read (a query). Every state change of a workflow happens in
  * a workflow task, which always adds events, so no change is missed. Runs continued-as-new are
  * followed; once the chain ends the final state comes from the result, which needs no worker.
+ * A run whose first workflow task no worker has completed yet cannot answer a query: the stream
+ * keeps waiting for its events instead (a worker that starts later continues it).
  */
 import type { temporal } from '@temporalio/proto';
 import type { KycContext } from './context';
@@ -62,6 +64,8 @@ export async function* watchWorkflow<S>(
   const description = await withKycErrors(context, at, () => client.workflow.getHandle(workflowId).describe());
   let runId = description.runId;
   let pageToken: Uint8Array | undefined;
+  // Whether a worker has completed a workflow task of this run: before that a query only waits.
+  let answerable = false;
   const filter = new ChangeFilter<S>();
   const aborted = () => options.signal?.aborted === true;
 
@@ -88,6 +92,7 @@ export async function* watchWorkflow<S>(
     if (closing?.nextRunId) {
       runId = closing.nextRunId;
       pageToken = undefined;
+      answerable = false;
       continue;
     }
     const hasMore = response.nextPageToken && response.nextPageToken.length > 0;
@@ -97,7 +102,8 @@ export async function* watchWorkflow<S>(
       return;
     }
     pageToken = response.nextPageToken ?? undefined;
-    if (events.length > 0) {
+    answerable ||= events.some((event) => event.workflowTaskCompletedEventAttributes);
+    if (events.length > 0 && answerable) {
       const state = await source.read();
       if (filter.changed(state)) yield state;
     }

@@ -5,6 +5,7 @@ import {
   DEVICE_APPROVAL_INPUT_LABEL,
   DEVICE_APPROVAL_STATUSES,
   deviceApprovalInputSchema,
+  deviceApprovalWorkflowId,
   submitTokenArgsSchema,
   type DeviceApprovalState,
   type DeviceApprovalStatus,
@@ -30,6 +31,7 @@ import {
   renderTokenResult,
 } from './render';
 import { interruptSignal, throwIfInterrupted } from './signals';
+import { awaitWorkflow } from './waiting';
 
 const APPROVAL_ARGUMENT = ['<approval>', 'the approval: <accountKey>/<deviceKey> or its workflow id'] as const;
 const REQUEST_ID_HELP = 'your id for this request; repeat it on a retry and the server runs the update only once';
@@ -196,17 +198,26 @@ export function deviceCommand(session: CliSession): Command {
       const context = session.context(command);
       const input = parseInput(deviceApprovalInputSchema, startInput(context, options), DEVICE_APPROVAL_INPUT_LABEL);
       const kyc = await context.kyc();
-      const outcome = await kyc.deviceApprovals.start(input);
-      // The approval exists now: a failed read of its state must not look like a failed start.
-      const state = await readAfterStart(
-        {
-          workflowId: outcome.workflowId,
-          started: outcome.started,
-          flow: 'device approval',
-          operation: 'start device approval',
-          statusCommand: `kyc device status ${outcome.workflowId}`,
+      const workflowId = deviceApprovalWorkflowId(input.accountKey, input.deviceKey);
+      const { outcome, state } = await awaitWorkflow(
+        context,
+        kyc,
+        { workflowId, flow: 'device approval', followCommand: `kyc device watch ${workflowId}` },
+        async () => {
+          const outcome = await kyc.deviceApprovals.start(input);
+          // The approval exists now: a failed read of its state must not look like a failed start.
+          const state = await readAfterStart(
+            {
+              workflowId: outcome.workflowId,
+              started: outcome.started,
+              flow: 'device approval',
+              operation: 'start device approval',
+              statusCommand: `kyc device status ${outcome.workflowId}`,
+            },
+            () => (options.wait && !outcome.finished ? settled(outcome.handle) : outcome.handle.state()),
+          );
+          return { outcome, state };
         },
-        () => (options.wait && !outcome.finished ? settled(outcome.handle) : outcome.handle.state()),
       );
       const { handle: _handle, ...summary } = outcome;
       context.print(`${renderStart('device approval', outcome)}\n${renderApprovalState(outcome.workflowId, state)}`, {

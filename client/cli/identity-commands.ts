@@ -1,6 +1,6 @@
 /** `kyc identity start|track|status|stop|watch|list`: identity-verification flows (e-signature platform). */
 import { Command, Option } from 'commander';
-import { trackIdentityFlowInputSchema } from '../../contracts/identity-flow';
+import { identityFlowStarterWorkflowId, trackIdentityFlowInputSchema } from '../../contracts/identity-flow';
 import { InvalidInputError, parseInput } from '../../contracts/validation';
 import {
   IDENTITY_FLOW_STATUS_VALUES,
@@ -23,6 +23,7 @@ import {
   renderStopOutcome,
 } from './render';
 import { interruptSignal, throwIfInterrupted } from './signals';
+import { awaitWorkflow } from './waiting';
 
 const FLOW_ARGUMENT = ['<flow>', 'the provider flow id, or the tracking workflow id identity-flow/<flowId>'] as const;
 
@@ -78,7 +79,18 @@ export function identityCommand(session: CliSession): Command {
         ...(options.redirectUrl === undefined ? {} : { redirectUrl: options.redirectUrl }),
         ...trackingOptions(options),
       });
-      const started = await (await context.kyc()).identityFlows.start(input);
+      const kyc = await context.kyc();
+      const started = await awaitWorkflow(
+        context,
+        kyc,
+        {
+          workflowId: identityFlowStarterWorkflowId(input.contextId),
+          flow: 'identity flow start',
+          // A repeated start attaches and prints the flow and the user's link.
+          followCommand: `kyc identity start --context-id ${input.contextId}`,
+        },
+        () => kyc.identityFlows.start(input),
+      );
       const { handle: _handle, ...summary } = started;
       context.print(renderIdentityStart(started, started.flow), summary);
     },

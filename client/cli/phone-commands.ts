@@ -1,12 +1,17 @@
 /** `kyc phone check|status|list`: the phone three-factor check (carrier verification gateway). */
 import { Command, Option } from 'commander';
-import { phoneCheckInputSchema, type PhoneCheckOutcomeAttribute } from '../../contracts/phone-check';
+import {
+  phoneCheckInputSchema,
+  phoneCheckWorkflowId,
+  type PhoneCheckOutcomeAttribute,
+} from '../../contracts/phone-check';
 import { InvalidInputError, parseInput } from '../../contracts/validation';
 import { requireSomeInput } from './input-file';
 import { PHONE_CHECK_OUTCOME_VALUES } from '../phone-check';
 import { parseRequestId } from '../request-ids';
 import type { CliContext, CliSession } from './context';
 import { parseCount, parseDuration } from './durations';
+import { awaitWorkflow } from './waiting';
 import { renderPhoneList, renderPhoneResult, renderPhoneStatus } from './render';
 
 interface CheckOptions {
@@ -75,7 +80,17 @@ export function phoneCommand(session: CliSession): Command {
       // Validated before connecting: a bad factor fails here, naming the field, whatever the server's state.
       const input = parseInput(phoneCheckInputSchema, checkInput(context, options), 'phone check input');
       parseRequestId(options.requestId, 'phone check');
-      const run = await (await context.kyc()).phoneChecks.run(input, options.requestId);
+      const kyc = await context.kyc();
+      const run = await awaitWorkflow(
+        context,
+        kyc,
+        {
+          workflowId: phoneCheckWorkflowId(options.requestId),
+          flow: 'phone check',
+          followCommand: `kyc phone status ${options.requestId}`,
+        },
+        () => kyc.phoneChecks.run(input, options.requestId),
+      );
       context.print(renderPhoneResult(run.workflowId, run.started, run.result), run);
     });
 

@@ -3,10 +3,10 @@
  * configured only by the stack's environment, against the real dev server, the production
  * workers and the simulators. Checks output, exit codes and that no personal data is printed.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { EsignControl } from '../../simulators/esign';
-import { startTestStack, uniqueId, type TestStack } from '../harness';
+import { spawnWorkerProcess, startTestStack, uniqueId, type TestStack } from '../harness';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'client', 'bin.js');
@@ -28,7 +28,13 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.shutdown());
 
-function kyc(args: string[], stdin = '', onOutput?: (stdout: string) => void): Promise<Run> {
+/** Runs the CLI; `onOutput` sees stdout and `onStderr` stderr as they arrive (with the child, to signal it). */
+function kyc(
+  args: string[],
+  stdin = '',
+  onOutput?: (stdout: string) => void,
+  onStderr?: (stderr: string, child: ChildProcess) => void,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
@@ -41,7 +47,10 @@ function kyc(args: string[], stdin = '', onOutput?: (stdout: string) => void): P
       stdout += chunk.toString();
       onOutput?.(stdout);
     });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      onStderr?.(stderr, child);
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin);
@@ -133,6 +142,105 @@ describe('identity', () => {
   it('exits 4 for a flow that is not tracked', async () => {
     const run = await kyc(['identity', 'status', '999999999999999999']);
     expect(run.code).toBe(4);
+  });
+});
+
+/** The one line the waiting commands print when no worker polls their task queue (client/cli/waiting.ts). */
+const NO_WORKER = /no worker seems to be polling task queue (\S+) in namespace (\S+) /;
+
+describe('waiting with no worker polling the task queue', () => {
+  it('phone check says so once, keeps waiting, and finishes when a worker starts', async () => {
+    const unpolled = `${stack.taskQueue}-phone-unpolled`;
+    const phone = '13812345601';
+    const requestId = uniqueId('cli-unpolled');
+    let worker: Awaited<ReturnType<typeof spawnWorkerProcess>> | undefined;
+    let workerStart: Promise<void> | undefined;
+    try {
+      const run = await kyc(
+        ['--task-queue', unpolled, 'phone', 'check', '--request-id', requestId, '--input-file', '-'],
+        JSON.stringify({ phone, idCard: ID_CARD, name: NAME }),
+        undefined,
+        (stderr) => {
+          // The notice is out: start a worker on that queue (with a grace time shorter than
+          // PROVIDER_TIMEOUT_MS and JSON logs, to see the worker's start warning too).
+          if (!workerStart && NO_WORKER.test(stderr)) {
+            workerStart = spawnWorkerProcess(stack, {
+              KYC_TASK_QUEUE: unpolled,
+              KYC_SHUTDOWN_GRACE_TIME: '5s',
+              PROVIDER_TIMEOUT_MS: '10000',
+              KYC_LOG_FORMAT: 'json',
+              // The stack's worker already listens for callbacks.
+              CALLBACK_RECEIVER: 'off',
+            }).then((started) => {
+              worker = started;
+            });
+          }
+        },
+      );
+      await workerStart;
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/outcome\s+VERIFIED/);
+      const notices = run.stderr.split('\n').filter((line) => NO_WORKER.test(line));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(
+        new RegExp(`^kyc: no worker seems to be polling task queue ${unpolled} in namespace \\S+ `),
+      );
+      expect(notices[0]).toContain(`phone-check/${requestId}`);
+      expect(notices[0]).toContain('it continues when a worker starts');
+      expect(notices[0]).toContain(
+        `Ctrl-C stops waiting; the workflow keeps running (follow it later with \`kyc phone status ${requestId}\`)`,
+      );
+      expectNoPersonalData(run, phone);
+
+      // The worker warned once, as a structured line, that its grace time is shorter than a provider call.
+      const warnings = (worker?.stdout() ?? '')
+        .split('\n')
+        .filter((line) => line.includes('KYC_SHUTDOWN_GRACE_TIME'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(warnings).toEqual([
+        expect.objectContaining({ level: 'WARN', shutdownGraceTimeMs: 5000, providerTimeoutMs: 10000 }),
+      ]);
+      expect(worker?.output()).not.toContain(phone);
+    } finally {
+      await workerStart?.catch(() => undefined);
+      await worker?.kill('SIGTERM');
+    }
+  });
+
+  it('identity start says so once (JSON), and Ctrl-C stops the wait, not the workflow (exit 130)', async () => {
+    const unpolled = `${stack.taskQueue}-identity-unpolled`;
+    const contextId = uniqueId('cli-unpolled');
+    let interrupted = false;
+    const run = await kyc(
+      ['--json', '--task-queue', unpolled, 'identity', 'start', '--context-id', contextId],
+      '',
+      undefined,
+      (stderr, child) => {
+        // Once: a second Ctrl-C while the command stops ends it at once, as usual.
+        if (!interrupted && stderr.includes('NoWorkerPolling')) interrupted = child.kill('SIGINT');
+      },
+    );
+    expect(run.code).toBe(130);
+    expect(run.stdout).toBe('');
+    const [notice, stopped, ...rest] = run.stderr
+      .trim()
+      .split('\n')
+      .map(
+        (line) => JSON.parse(line) as { notice?: Record<string, unknown>; error?: { type: string; message: string } },
+      );
+    expect(rest).toEqual([]);
+    expect(notice?.notice).toMatchObject({
+      type: 'NoWorkerPolling',
+      taskQueue: unpolled,
+      workflowId: `identity-flow-start/${contextId}`,
+    });
+    expect(stopped?.error).toMatchObject({ type: 'WaitInterruptedError' });
+    expect(stopped?.error?.message).toContain('the workflow keeps running');
+    expect(stopped?.error?.message).toContain(`kyc identity start --context-id ${contextId}`);
+    expect(run.stderr).not.toContain('cancelled');
+    const handle = stack.client.workflow.getHandle(`identity-flow-start/${contextId}`);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await handle.terminate('test cleanup');
   });
 });
 

@@ -27,8 +27,8 @@ const context = {
 } as unknown as KycContext;
 const at = { workflowId: 'device-approval/a/b', operation: 'submitToken', update: 'submitToken' };
 
-/** gRPC status codes (from the gRPC spec): UNAVAILABLE and DEADLINE_EXCEEDED. */
-const grpcStatus = { UNAVAILABLE: 14, DEADLINE_EXCEEDED: 4 };
+/** gRPC status codes (from the gRPC spec): CANCELLED, UNAVAILABLE and DEADLINE_EXCEEDED. */
+const grpcStatus = { CANCELLED: 1, UNAVAILABLE: 14, DEADLINE_EXCEEDED: 4 };
 
 function grpcError(code: number): Error {
   return Object.assign(new Error(`${code} grpc`), { code, details: 'x', metadata: {} });
@@ -76,6 +76,14 @@ describe('toKycError', () => {
     expect(error.message).toMatch(/no worker answered query state/);
     // A worker that cannot decrypt the client's input fails its tasks and answers nothing: say so.
     expect(error.message).toContain("with this client's active payload key among its KYC_PAYLOAD_KEYS");
+  });
+
+  it('says a query the server cancelled while it waited also means no worker answered, not "cancelled"', () => {
+    // Seen on `kyc device start` with no worker under load: "query state failed: cancelled".
+    const error = toKycError(context, grpcError(grpcStatus.CANCELLED), { ...at, operation: 'query state' });
+    expect(error).toBeInstanceOf(TemporalConnectionError);
+    expect(error.message).toMatch(/no worker answered query state \(the server stopped waiting for one\)/);
+    expect(error.message).not.toContain('failed: cancelled');
   });
 
   it('reports an answer encrypted with an unknown key as ResultUnreadableError: applied for an update or a start', () => {
