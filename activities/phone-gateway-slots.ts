@@ -4,6 +4,16 @@
  * slot ledger at a time (update-with-start, so the first call starts the ledger): each gets one
  * of the slots, sleeps until it, and asks again if it woke up later than the jitter allowance.
  *
+ * While this worker's own calls keep the account near its limit (they arrive at two thirds of the
+ * account's rate or more) and none waits, it also reserves the next slots ahead, at the account's
+ * spacing, for the calls it expects, so a call finds its slot without a round trip to the ledger
+ * and the schedule does not fall idle during one: one worker in a 1,000-check burst at 20/s sent
+ * 18.8 calls/s with this against 14.8 without (issue 11). Only at the account's spacing: the ledger
+ * hands out slots from one cursor, so slots reserved wider apart (for a slower worker) held the
+ * whole schedule for their window, and with two workers the account fell to 1.5 times one
+ * worker's rate (14.8 calls/s against 19.1). A reserved slot nobody takes passes unused: the
+ * account sends less in that moment, never more.
+ *
  * The lead (how far past the ledger's clock the first slot lies) covers only the answer's way
  * back from the ledger's workflow task to this worker, not the whole round trip: under load most
  * of a slow round trip is the update waiting for that task, before the ledger reads its clock.
@@ -54,6 +64,52 @@ export function nextLeadMs(leadMs: number, headroomMs: number): number {
     : Math.max(LEAD_MS.min, leadMs * 0.9);
 }
 
+/** Bounds of the ahead-reservation (`planSlotRequest`). */
+const RESERVE_AHEAD = {
+  /** Calls counted for the arrival rate: those of the last this many ms. */
+  demandWindowMs: 2_000,
+  /** How far ahead the reserved slots reach: eight round trips to the ledger, within these bounds (ms). */
+  minHorizonMs: 200,
+  maxHorizonMs: 1_000,
+  /** Reserve only while this worker's calls arrive at this share of the account's rate or more. */
+  nearLimitShare: 2 / 3,
+} as const;
+
+export interface SlotRequestPlan {
+  /** Slots to ask for: one per waiting call, or those reserved ahead when no call waits. */
+  count: number;
+  /** Their spacing, ms: always the account's. */
+  spacingMs: number;
+}
+
+/**
+ * What to ask the ledger for next, or nothing.
+ * - Calls waiting: one slot each (at most the ledger's per-request limit).
+ * - None waiting, this worker's calls of the last `demandWindowMs` arrive at two thirds of the
+ *   account's rate or more, and the reserved slots run out within one and a half round trips:
+ *   `arrivalsPerSecond × horizon` slots ahead (horizon: eight round trips, 200 ms to 1 s).
+ * - Otherwise nothing (calls well below the account's rate, or enough reserved).
+ * Always at the account's spacing (see the module comment for why). All times in ms;
+ * `reservedUntilMs` is the last reserved slot (epoch ms), or undefined.
+ */
+export function planSlotRequest(input: {
+  waiting: number;
+  nowMs: number;
+  reservedUntilMs: number | undefined;
+  arrivalsPerSecond: number;
+  roundTripMs: number;
+  accountSpacingMs: number;
+}): SlotRequestPlan | undefined {
+  const { max } = SLOT_REQUEST_LIMITS.count;
+  const spacingMs = input.accountSpacingMs;
+  if (input.waiting > 0) return { count: Math.min(input.waiting, max), spacingMs };
+  if ((input.arrivalsPerSecond * spacingMs) / 1000 < RESERVE_AHEAD.nearLimitShare) return undefined;
+  if ((input.reservedUntilMs ?? -Infinity) - input.nowMs > 1.5 * input.roundTripMs) return undefined;
+  const horizonMs = Math.min(RESERVE_AHEAD.maxHorizonMs, Math.max(RESERVE_AHEAD.minHorizonMs, 8 * input.roundTripMs));
+  const count = Math.min(max, Math.max(1, Math.round((input.arrivalsPerSecond * horizonMs) / 1000)));
+  return { count, spacingMs };
+}
+
 export type GatewaySlotWait = () => Promise<{ slotMs: number; slotsGivenUp: number }>;
 
 interface Waiter {
@@ -70,20 +126,57 @@ interface Waiter {
  * gateway call was made, so Temporal's retry is safe. Must be called from inside an activity (it uses the activity's Temporal client).
  */
 export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotWait {
-  const spacingMs = slotSpacingMs(options.ratePerSecond, options.jitterMs);
+  const accountSpacingMs = slotSpacingMs(options.ratePerSecond, options.jitterMs);
   const workflowId = phoneGatewaySlotsWorkflowId(options.gatewayTaskQueue);
   let leadMs: number = LEAD_MS.initial;
+  let roundTripMs = LEAD_MS.initial;
   let waiting: Waiter[] = [];
+  /** Slots reserved ahead that no call holds yet, ascending (epoch ms). */
+  let reserved: number[] = [];
+  /** When this worker's recent calls asked for a slot (epoch ms), for the arrival rate. */
+  let arrivals: number[] = [];
   let requesting = false;
 
+  /** The earliest reserved slot not yet passed, taken out of the reservation. */
+  function takeReserved(nowMs: number): number | undefined {
+    const firstAhead = reserved.findIndex((slotMs) => slotMs >= nowMs);
+    if (firstAhead < 0) {
+      reserved = [];
+      return undefined;
+    }
+    const slotMs = reserved[firstAhead]!;
+    reserved = reserved.slice(firstAhead + 1);
+    return slotMs;
+  }
+
+  /** Hands reserved slots to waiting calls, in arrival order. */
+  function serveWaiting(): void {
+    while (waiting.length > 0) {
+      const slotMs = takeReserved(Date.now());
+      if (slotMs === undefined) return;
+      waiting.shift()!.resolve(slotMs);
+    }
+  }
+
   async function request(client: Client): Promise<void> {
-    if (requesting || waiting.length === 0) return;
+    if (requesting) return;
+    const nowMs = Date.now();
+    arrivals = arrivals.filter((at) => nowMs - at < RESERVE_AHEAD.demandWindowMs);
+    const plan = planSlotRequest({
+      waiting: waiting.length,
+      nowMs,
+      reservedUntilMs: reserved.at(-1),
+      arrivalsPerSecond: (arrivals.length * 1000) / RESERVE_AHEAD.demandWindowMs,
+      roundTripMs,
+      accountSpacingMs,
+    });
+    if (!plan) return;
     requesting = true;
-    const batch = waiting.slice(0, SLOT_REQUEST_LIMITS.count.max);
+    const batch = waiting.slice(0, plan.count);
     waiting = waiting.slice(batch.length);
     try {
       const { slotsMs } = await client.workflow.executeUpdateWithStart(reserveGatewaySlotUpdate, {
-        args: [{ count: batch.length, spacingMs, leadMs }],
+        args: [{ count: plan.count, spacingMs: plan.spacingMs, leadMs }],
         startWorkflowOperation: new WithStartWorkflowOperation(PHONE_GATEWAY_SLOTS_WORKFLOW_TYPE, {
           workflowId,
           taskQueue: options.ledgerTaskQueue,
@@ -91,8 +184,13 @@ export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotW
           args: [{}],
         }),
       });
+      roundTripMs = Date.now() - nowMs;
       leadMs = nextLeadMs(leadMs, slotsMs[0]! - Date.now());
       batch.forEach((waiter, index) => waiter.resolve(slotsMs[index]!));
+      // Slots asked for ahead (none when the request was for waiting calls alone); the ledger
+      // hands out slots after every earlier one, so they follow what is already reserved.
+      reserved.push(...slotsMs.slice(batch.length));
+      serveWaiting();
     } catch (error) {
       for (const waiter of batch) waiter.reject(error);
     } finally {
@@ -109,7 +207,12 @@ export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotW
     const callBudgetMs = Math.min(options.callTimeoutMs, attemptMs / 2);
     const sendBy = Date.now() + attemptMs - callBudgetMs - Math.min(REPORT_MARGIN_MS, attemptMs / 4);
     for (let slotsGivenUp = 0; ; slotsGivenUp++) {
-      const slot = new Promise<number>((resolve, reject) => waiting.push({ resolve, reject }));
+      arrivals.push(Date.now());
+      const reservedSlotMs = waiting.length === 0 ? takeReserved(Date.now()) : undefined;
+      const slot =
+        reservedSlotMs !== undefined
+          ? Promise.resolve(reservedSlotMs)
+          : new Promise<number>((resolve, reject) => waiting.push({ resolve, reject }));
       void request(context.client);
       const slotMs = await slot;
       if (slotMs > sendBy) {
