@@ -3,6 +3,7 @@
  * readable by their owner only. Node's `mode` options apply only when a file or folder is created,
  * so an existing one (written by an older version with 0644, or by hand) is chmod-ed as well.
  * The compose services all run as the image's `node` user, so owner-only is enough for them.
+ * The simulators' state files (the bank's holds CPFs) are written the same way.
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 
@@ -26,4 +27,14 @@ export function keepFilePrivate(path: string): void {
 export function makePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   chmodSync(dir, PRIVATE_DIR_MODE);
+}
+
+/**
+ * Creates `dir` (and its missing parents) mode 0700 when it does not exist yet; a folder that
+ * already exists keeps its mode, since it may be shared (a state file put in /tmp).
+ */
+export function makePrivateDirWhenMissing(dir: string): void {
+  // mkdirSync returns the first folder it created, undefined when `dir` already existed.
+  const created = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (created !== undefined) chmodSync(dir, PRIVATE_DIR_MODE);
 }

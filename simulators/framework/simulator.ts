@@ -3,11 +3,12 @@
  * injection and a control API under `/__control` that tests and the demo drive.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultTable, faultRuleSchema, type FaultKind } from './faults';
 import { RequestLog } from './request-log';
+import { makePrivateDirWhenMissing, writePrivateFile } from '../../common/private-files';
 
 export const CONTROL_PREFIX = '/__control';
 
@@ -230,9 +231,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const save = () => {
     if (!stateFile || context.states.length === 0) return;
     try {
-      mkdirSync(dirname(stateFile), { recursive: true });
+      // Owner-only (common/private-files.ts): the state holds personal data (the bank's CPFs).
+      makePrivateDirWhenMissing(dirname(stateFile));
       // Written whole, then renamed: a crash mid-write leaves the previous state, never half a file.
-      writeFileSync(`${stateFile}.tmp`, JSON.stringify(context.states.map((state) => state.snapshot())));
+      writePrivateFile(`${stateFile}.tmp`, JSON.stringify(context.states.map((state) => state.snapshot())));
       renameSync(`${stateFile}.tmp`, stateFile);
     } catch (error) {
       const errno = errnoOf(error);
