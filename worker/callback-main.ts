@@ -17,7 +17,7 @@ import { loadObservabilityConfig } from '../common/observability-config';
 import { TemporalUnreachableError, connectTemporal } from '../common/temporal-connection';
 import { loadTracingConfig, startTracing } from '../common/tracing';
 import { ESIGN_CALLBACK_PATH, startCallbackReceiver } from './callback-receiver';
-import { temporalHealthCheck } from './health';
+import { temporalHealthCheck, temporalHealthConnection } from './health';
 import { startProcessObservability } from './process-observability';
 import { CALLBACK_RECEIVER_READY_LINE } from './ready';
 
@@ -42,8 +42,10 @@ async function main(): Promise<void> {
     ...(tracing ? { interceptors: { workflow: [tracing.clientInterceptor()] } } : {}),
   });
   const receiver = await startCallbackReceiver({ config: config.callbacks, client, metricMeter: runtime.metricMeter });
-  // /readyz asks Temporal again at each probe: without it the receiver cannot signal any flow.
-  health?.callbackReceiverListening(temporalHealthCheck(connection));
+  // /readyz follows Temporal through background checks: without it the receiver cannot signal any
+  // flow. Its own connection, opened on the first check (worker/health.ts says why).
+  const temporalCheck = health ? temporalHealthCheck(() => temporalHealthConnection(config.temporal)) : undefined;
+  await health?.callbackReceiverListening(temporalCheck);
   say(
     `${CALLBACK_RECEIVER_READY_LINE}: ${receiver.url}${ESIGN_CALLBACK_PATH}, signalling namespace ` +
       `${config.temporal.namespace} on ${config.temporal.address}` +
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
   await shutdownRequested;
   try {
     await receiver.close();
+    await temporalCheck?.close();
     await connection.close();
   } finally {
     await close();

@@ -6,20 +6,27 @@
  *   failed; 503 once one has (restart the process).
  * - `GET /readyz` (readiness): 200 only once connected and every Temporal worker polls (state
  *   `RUNNING`), or, in the receiver's process, while it listens; and, in both, only while Temporal
- *   answers its gRPC health check (asked again at each probe, at most once per
- *   `TEMPORAL_CHECK_CACHE_MS`, `TEMPORAL_CHECK_DEADLINE_MS` each: a worker that lost Temporal polls
- *   nothing, and the SDK keeps its state `RUNNING` while it retries; a receiver that lost it cannot
- *   signal, so it must leave the load balancer); 503 before that and from the moment shutdown
- *   begins (SIGTERM), so traffic and rollouts move on while running activities finish.
+ *   answers its gRPC health check; 503 before that and from the moment shutdown begins (SIGTERM),
+ *   so traffic and rollouts move on while running activities finish.
+ *
+ * The Temporal check runs in the background, not per probe: one check every
+ * `TEMPORAL_CHECK_INTERVAL_MS`, one in flight at a time, each counted as unreachable after
+ * `TEMPORAL_CHECK_DEADLINE_MS`; a probe answers at once from the last result, so an orchestrator's
+ * probe with a 1 s timeout sees 503, not a timeout, while Temporal is away. A worker that lost
+ * Temporal polls nothing while the SDK keeps its state `RUNNING`; a receiver that lost it cannot
+ * signal: both must leave the load balancer. The checks stop when shutdown begins.
  *
  * Bodies are small JSON documents naming each worker's task queue and state (and, in the
- * receiver's process, `callbackReceiver: "listening"`); nothing else.
+ * receiver's process, `callbackReceiver: "listening"`), and, once Temporal was checked, the last
+ * check's answer and age (`temporal: { serving, lastCheckAgeMs }`); nothing else.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Connection } from '@temporalio/client';
 import { grpc } from '@temporalio/proto';
 import type { State } from '@temporalio/worker';
 import { formatListenAddress, type ListenAddress } from '../common/observability-config';
+import { temporalConnectionOptions, type TemporalConnectionSecurity } from '../common/temporal-connection';
 
 /** What the endpoints look at: a Temporal worker's task queue and state. */
 export interface WatchedWorker {
@@ -27,7 +34,7 @@ export interface WatchedWorker {
   getState(): State;
 }
 
-/** Whether Temporal answers (`temporalHealthCheck`); asked again by later probes. */
+/** Whether Temporal answers (`temporalHealthCheck`): resolves true only for SERVING; may reject. */
 export type TemporalServing = () => Promise<boolean>;
 
 export interface HealthServer {
@@ -35,30 +42,42 @@ export interface HealthServer {
   url: string;
   /**
    * The workers to report on; until they are given the worker is not ready. With
-   * `temporalServing` it is ready only while that resolves true (cached `TEMPORAL_CHECK_CACHE_MS`).
+   * `temporalServing` it is ready only while the last background check said true; resolves once
+   * the first check has answered (or counted as unreachable), so a ready line printed after it
+   * matches what `/readyz` says.
    */
-  watch(workers: readonly WatchedWorker[], temporalServing?: TemporalServing): void;
+  watch(workers: readonly WatchedWorker[], temporalServing?: TemporalServing): Promise<void>;
   /**
-   * The standalone callback receiver listens: its process is ready while `temporalServing` (if
-   * given) resolves true; it is asked again by later probes (cached `TEMPORAL_CHECK_CACHE_MS`).
+   * The standalone callback receiver listens: its process is ready while the last background
+   * check of `temporalServing` (if given) said true; resolves once the first check has answered.
    */
-  callbackReceiverListening(temporalServing?: TemporalServing): void;
-  /** Readiness is refused from now on (called when shutdown begins). */
+  callbackReceiverListening(temporalServing?: TemporalServing): Promise<void>;
+  /** Readiness is refused from now on, and the Temporal checks stop (called when shutdown begins). */
   shuttingDown(): void;
   close(): Promise<void>;
+}
+
+/** The Temporal check's timing; the defaults are the constants below (tests shorten them). */
+export interface HealthServerOptions {
+  /** A check starts this long after the previous one started (or when it settles, if later), ms. */
+  temporalCheckIntervalMs?: number;
+  /** A check not answered within this long counts as unreachable, ms. */
+  temporalCheckDeadlineMs?: number;
 }
 
 interface Report {
   status: 'ok' | 'ready' | 'starting' | 'stopping' | 'failed' | 'temporal unreachable';
   workers: Array<{ taskQueue: string; state: State }>;
   callbackReceiver?: 'listening';
+  /** The last Temporal check: its answer, and how long ago it started (ms). */
+  temporal?: { serving: boolean; lastCheckAgeMs: number };
 }
 
-/** How long one answer of the Temporal check stands for the next probes, ms. */
-export const TEMPORAL_CHECK_CACHE_MS = 2_000;
+/** How often Temporal is checked in the background, ms: `/readyz` follows Temporal within this. */
+export const TEMPORAL_CHECK_INTERVAL_MS = 2_000;
 
 /** How long one Temporal check may take before it counts as unreachable, ms. */
-export const TEMPORAL_CHECK_DEADLINE_MS = 3_000;
+export const TEMPORAL_CHECK_DEADLINE_MS = 2_000;
 
 /** A Temporal connection's gRPC health service (`Connection` of @temporalio/client). */
 export interface TemporalHealthConnection {
@@ -66,37 +85,141 @@ export interface TemporalHealthConnection {
   readonly healthService: {
     check(request: grpc.health.v1.IHealthCheckRequest): Promise<grpc.health.v1.IHealthCheckResponse>;
   };
+  close(): Promise<void>;
+}
+
+/** `temporalHealthCheck`'s check, and `close` to release the connection it holds. */
+export interface TemporalHealthCheck extends TemporalServing {
+  close(): Promise<void>;
 }
 
 /**
  * Asks Temporal's standard gRPC health service (grpc.health.v1.Health/Check, empty service name:
- * the server as a whole) through `connection`, with a `TEMPORAL_CHECK_DEADLINE_MS` deadline:
- * true only for `SERVING`; rejects when it does not answer in time.
+ * the server as a whole) with a `deadlineMs` deadline (default `TEMPORAL_CHECK_DEADLINE_MS`): true
+ * only for `SERVING`; rejects when it does not answer in time, and after `close()`.
  * Source: https://github.com/grpc/grpc/blob/master/doc/health-checking.md
+ *
+ * `open` gives a connection of its own (`Connection.lazy` without the SDK's retry interceptor, so
+ * the deadline bounds the one RPC). After a failed check that connection is closed and the next
+ * check opens a new one: a fresh channel connects at once, where a channel that kept failing waits
+ * out gRPC's reconnect backoff (up to 120 s), so readiness returns with the first check after
+ * Temporal answers again.
  */
-export function temporalHealthCheck(connection: TemporalHealthConnection): TemporalServing {
-  return async () => {
-    const answer = await connection.withDeadline(Date.now() + TEMPORAL_CHECK_DEADLINE_MS, () =>
-      connection.healthService.check({}),
-    );
-    return answer.status === grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
+export function temporalHealthCheck(
+  open: () => TemporalHealthConnection,
+  deadlineMs = TEMPORAL_CHECK_DEADLINE_MS,
+): TemporalHealthCheck {
+  let connection: TemporalHealthConnection | undefined;
+  let closed = false;
+  const check = async (): Promise<boolean> => {
+    if (closed) throw new Error('the Temporal health check is closed');
+    const current = (connection ??= open());
+    try {
+      const answer = await current.withDeadline(Date.now() + deadlineMs, () => current.healthService.check({}));
+      return answer.status === grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
+    } catch (error) {
+      if (connection === current) connection = undefined;
+      await current.close().catch(() => undefined);
+      throw error;
+    }
   };
+  return Object.assign(check, {
+    close: async () => {
+      closed = true;
+      const current = connection;
+      connection = undefined;
+      await current?.close();
+    },
+  });
 }
 
-export async function startHealthServer(address: ListenAddress): Promise<HealthServer> {
+/**
+ * The connection `temporalHealthCheck` opens: lazy (it connects on the first check, so a process
+ * whose Temporal is away still starts its checks) and without the SDK's retry interceptor, whose
+ * retries would outlast the check's deadline by up to 5 s. Same address and security as the
+ * process's other connections (common/temporal-connection.ts).
+ */
+export function temporalHealthConnection(config: {
+  address: string;
+  security?: TemporalConnectionSecurity;
+}): Connection {
+  return Connection.lazy({ ...temporalConnectionOptions(config), interceptors: [] });
+}
+
+/**
+ * Runs `check` every `intervalMs` (measured from one start to the next; never two at once) and
+ * keeps the last result; a check still pending after `deadlineMs` is recorded as not serving
+ * (the next one starts only once it settles). Its timers do not keep the process alive.
+ */
+class TemporalWatch {
+  private last: { serving: boolean; startedAt: number } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Resolves when the first result is recorded (or the watch stops first). */
+  readonly firstResult: Promise<void>;
+  private recorded: () => void = () => undefined;
+
+  constructor(
+    private readonly check: TemporalServing,
+    private readonly intervalMs: number,
+    private readonly deadlineMs: number,
+  ) {
+    this.firstResult = new Promise((resolve) => (this.recorded = resolve));
+    void this.run();
+  }
+
+  /** The last result and its age (ms), undefined before the first. */
+  result(): { serving: boolean; lastCheckAgeMs: number } | undefined {
+    if (!this.last) return undefined;
+    return { serving: this.last.serving, lastCheckAgeMs: Math.round(performance.now() - this.last.startedAt) };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.recorded();
+  }
+
+  private async run(): Promise<void> {
+    if (this.stopped) return;
+    const startedAt = performance.now();
+    // A check that throws synchronously or rejects counts as "not serving", like one that is late.
+    const answer = Promise.resolve()
+      .then(() => this.check())
+      .catch(() => false);
+    let late: NodeJS.Timeout | undefined;
+    const deadline = new Promise<boolean>((resolve) => {
+      late = setTimeout(() => resolve(false), this.deadlineMs);
+      late.unref();
+    });
+    const serving = await Promise.race([answer, deadline]);
+    clearTimeout(late);
+    if (this.stopped) return;
+    this.last = { serving, startedAt };
+    this.recorded();
+    // One check in flight at a time: a late one is waited for before the next starts.
+    await answer;
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.run(), Math.max(0, startedAt + this.intervalMs - performance.now()));
+    this.timer.unref();
+  }
+}
+
+export async function startHealthServer(
+  address: ListenAddress,
+  options: HealthServerOptions = {},
+): Promise<HealthServer> {
+  const intervalMs = options.temporalCheckIntervalMs ?? TEMPORAL_CHECK_INTERVAL_MS;
+  const deadlineMs = options.temporalCheckDeadlineMs ?? TEMPORAL_CHECK_DEADLINE_MS;
   let workers: readonly WatchedWorker[] = [];
   let stopping = false;
   let receiverListening = false;
-  let temporalServing: TemporalServing | undefined;
-  let lastCheck: { at: number; serving: Promise<boolean> } | undefined;
-  /** Temporal's answer, asked at most once per TEMPORAL_CHECK_CACHE_MS however many probes come. */
-  const temporalAnswers = (): Promise<boolean> => {
-    if (!temporalServing) return Promise.resolve(true);
-    const now = Date.now();
-    if (!lastCheck || now - lastCheck.at >= TEMPORAL_CHECK_CACHE_MS) {
-      lastCheck = { at: now, serving: temporalServing().catch(() => false) };
-    }
-    return lastCheck.serving;
+  let temporal: TemporalWatch | undefined;
+  /** Starts the background checks of `check` (replacing earlier ones); resolves with the first result. */
+  const watchTemporal = (check: TemporalServing | undefined): Promise<void> => {
+    temporal?.stop();
+    temporal = check && !stopping ? new TemporalWatch(check, intervalMs, deadlineMs) : undefined;
+    return temporal?.firstResult ?? Promise.resolve();
   };
   const receiver = (): Pick<Report, 'callbackReceiver'> => (receiverListening ? { callbackReceiver: 'listening' } : {});
 
@@ -108,21 +231,25 @@ export async function startHealthServer(address: ListenAddress): Promise<HealthS
     return [failed ? 503 : 200, { status: failed ? 'failed' : 'ok', workers: states, ...receiver() }];
   };
 
-  const readiness = async (): Promise<[number, Report]> => {
+  const readiness = (): [number, Report] => {
     const states = describe();
     const started = states.length > 0 || receiverListening;
+    const checked = temporal?.result();
+    const last = checked ? { temporal: checked } : {};
     if (!stopping && started && states.every((worker) => worker.state === 'RUNNING')) {
-      if (!(await temporalAnswers())) {
-        return [503, { status: 'temporal unreachable', workers: states, ...receiver() }];
+      // Answered from the last background check, never waiting for Temporal.
+      if (temporal && !checked) return [503, { status: 'starting', workers: states, ...receiver() }];
+      if (checked && !checked.serving) {
+        return [503, { status: 'temporal unreachable', workers: states, ...receiver(), ...last }];
       }
-      return [200, { status: 'ready', workers: states, ...receiver() }];
+      return [200, { status: 'ready', workers: states, ...receiver(), ...last }];
     }
     const status = states.some((worker) => worker.state === 'FAILED')
       ? 'failed'
       : stopping || states.some((worker) => worker.state !== 'INITIALIZED' && worker.state !== 'RUNNING')
         ? 'stopping'
         : 'starting';
-    return [503, { status, workers: states, ...receiver() }];
+    return [503, { status, workers: states, ...receiver(), ...last }];
   };
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -133,10 +260,9 @@ export async function startHealthServer(address: ListenAddress): Promise<HealthS
       response.end(JSON.stringify({ status: route ? 'method not allowed' : 'not found' }));
       return;
     }
-    void Promise.resolve(route()).then(([code, report]) => {
-      response.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      response.end(request.method === 'HEAD' ? undefined : JSON.stringify(report));
-    });
+    const [code, report] = route();
+    response.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    response.end(request.method === 'HEAD' ? undefined : JSON.stringify(report));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -151,17 +277,19 @@ export async function startHealthServer(address: ListenAddress): Promise<HealthS
     url: `http://${formatListenAddress({ host: bound.address, port: bound.port })}`,
     watch(watched, check) {
       workers = watched;
-      temporalServing = check;
+      return watchTemporal(check);
     },
     callbackReceiverListening(check) {
       receiverListening = true;
-      temporalServing = check;
+      return watchTemporal(check);
     },
     shuttingDown() {
       stopping = true;
+      temporal?.stop();
     },
     close: () =>
       new Promise<void>((resolve) => {
+        temporal?.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

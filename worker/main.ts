@@ -20,7 +20,7 @@ import { loadTracingConfig, startTracing, tracesDestination } from '../common/tr
 import { prebuiltWorkflowBundlePath } from './bundle';
 import { startCallbackReceiver, type CallbackReceiver } from './callback-receiver';
 import { perHostNotifyUrlWarning } from './notify-url';
-import { temporalHealthCheck } from './health';
+import { temporalHealthCheck, temporalHealthConnection } from './health';
 import { createWorkers } from './workers';
 import { startProcessObservability } from './process-observability';
 
@@ -95,19 +95,24 @@ async function main(): Promise<void> {
     ? await startCallbackReceiver({ config: config.callbacks, client, metricMeter: runtime.metricMeter })
     : undefined;
   const running = Promise.all(workers.map((worker) => worker.run()));
-  // /readyz asks Temporal again at each probe: the SDK keeps a worker RUNNING while its polls fail.
-  health?.watch(workers, temporalHealthCheck(clientConnection));
-  say(
-    `${WORKER_READY_LINE}: task queue ${config.temporal.taskQueue} on ${config.temporal.address}, ` +
-      (receiver ? `callbacks on ${receiver.url}` : 'no callback receiver in this process (CALLBACK_RECEIVER=off)') +
-      readyLineSuffix() +
-      (tracing ? `, traces to ${tracesDestination(tracing.config.tracesUrl)}` : ''),
-  );
+  // /readyz follows Temporal through background checks: the SDK keeps a worker RUNNING while its
+  // polls fail. Its own connection, opened by the first check (worker/health.ts says why).
+  const temporalCheck = health ? temporalHealthCheck(() => temporalHealthConnection(config.temporal)) : undefined;
+  const firstCheck = health?.watch(workers, temporalCheck);
   try {
+    // The ready line once /readyz has Temporal's first answer; a worker failing meanwhile ends the wait.
+    await Promise.race([firstCheck, running]);
+    say(
+      `${WORKER_READY_LINE}: task queue ${config.temporal.taskQueue} on ${config.temporal.address}, ` +
+        (receiver ? `callbacks on ${receiver.url}` : 'no callback receiver in this process (CALLBACK_RECEIVER=off)') +
+        readyLineSuffix() +
+        (tracing ? `, traces to ${tracesDestination(tracing.config.tracesUrl)}` : ''),
+    );
     await running;
   } finally {
     await close();
     await receiver?.close();
+    await temporalCheck?.close();
     await clientConnection.close();
     await connection.close();
     // The spans of the last activities and workflow tasks are still in the batch.

@@ -70,7 +70,13 @@ it('serves every kyc_callbacks_total result at 0 before the first callback, and 
 it('is ready once it listens, and says where its endpoints are in a JSON ready line', async () => {
   const ready = await fetch(`${healthUrl}/readyz`);
   expect(ready.status).toBe(200);
-  expect(await ready.json()).toEqual({ status: 'ready', workers: [], callbackReceiver: 'listening' });
+  expect(await ready.json()).toEqual({
+    status: 'ready',
+    workers: [],
+    callbackReceiver: 'listening',
+    // The last background check of Temporal: its answer and age (ms).
+    temporal: { serving: true, lastCheckAgeMs: expect.any(Number) as unknown },
+  });
   expect((await fetch(`${healthUrl}/healthz`)).status).toBe(200);
 
   const readyLine = receiver
