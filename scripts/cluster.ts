@@ -2,7 +2,9 @@
  * `npm run cluster`: a Temporal server v1.29.1 on PostgreSQL, on loopback only (scripts/lib/cluster.ts),
  * until Ctrl-C or SIGTERM; then the server and PostgreSQL stop cleanly. When the server exits on its
  * own (a crash, a kill), PostgreSQL is stopped too and this exits with 1, printing the end of the
- * server's log. State is kept in the data folder, so approvals waiting for a token survive a
+ * server's log; when PostgreSQL dies (its postmaster is looked for every few seconds), the server is
+ * stopped and this exits with 1, printing the end of PostgreSQL's log. `--port` equal to
+ * `--postgres-port` is refused before anything starts. State is kept in the data folder, so approvals waiting for a token survive a
  * restart. Point the worker, the demo, the `kyc` CLI or the tests at it with TEMPORAL_ADDRESS.
  *
  * Under a supervisor, run it directly (`node --import tsx scripts/cluster.ts` in the checkout) and
@@ -11,7 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { startCluster, tail, type ClusterTlsOptions, type ServerExit } from './lib/cluster';
+import { assertChosenPortsDistinct, startCluster, tail, type ClusterTlsOptions, type ServerExit } from './lib/cluster';
 import { TLS_SERVER_NAME, clusterMtls, ensureCertificates, type ClusterCertificates } from './lib/tls-certificates';
 import { PROJECT_ROOT } from './lib/temporal-cli';
 import { readVariable } from '../common/environment';
@@ -91,6 +93,8 @@ async function main(): Promise<number> {
     tlsDays: number;
     once: boolean;
   }>();
+  // Before anything starts (certificates included): the second program would only die on bind.
+  assertChosenPortsDistinct({ frontendPort: options.port, postgresPort: options.postgresPort });
   let certs: ClusterCertificates | undefined;
   let tls: ClusterTlsOptions | undefined;
   const tlsDir = options.tlsDir === undefined ? undefined : resolve(options.tlsDir);
@@ -119,29 +123,42 @@ async function main(): Promise<number> {
       `PostgreSQL ${cluster.postgresPid()}`,
   );
   let code = 0;
+  let serverGone = false;
+  let postgresGone = false;
   if (!options.once) {
     console.log(
       tlsDir
         ? 'Connect a worker or `kyc` with the settings above. Press Ctrl-C to stop.'
         : `Try: TEMPORAL_ADDRESS=${cluster.address} npm run demo. Press Ctrl-C to stop.`,
     );
-    // The server's exit is watched too: a crashed server must not leave PostgreSQL running alone.
+    // The server's exit and PostgreSQL's are watched too: neither must be left running alone.
     const outcome = await Promise.race([
       new Promise<{ signal: string }>((resolve) => {
         process.once('SIGINT', () => resolve({ signal: 'SIGINT' }));
         process.once('SIGTERM', () => resolve({ signal: 'SIGTERM' }));
       }),
       cluster.serverExited().then((exit) => ({ exit })),
+      cluster.postgresExited().then(() => ({ postgresExited: true as const })),
     ]);
     if ('exit' in outcome) {
+      serverGone = true;
       console.error(
         `the Temporal server exited unexpectedly (${describeExit(outcome.exit)}); the end of ` +
           `${cluster.serverLogFile}:\n${tail(cluster.serverLogFile)}`,
       );
-      code = 1;
     }
+    // After the server's exit too: it may have gone because its database did.
+    if ('postgresExited' in outcome || (serverGone && cluster.postgresPid() === undefined)) {
+      postgresGone = true;
+      console.error(
+        `PostgreSQL exited unexpectedly (its postmaster is gone); the end of ${cluster.postgresLogFile}:\n` +
+          tail(cluster.postgresLogFile),
+      );
+    }
+    if (serverGone || postgresGone) code = 1;
   }
-  console.log(code ? 'stopping PostgreSQL...' : 'stopping the Temporal server and PostgreSQL...');
+  const left = [serverGone ? undefined : 'the Temporal server', postgresGone ? undefined : 'PostgreSQL'];
+  if (!serverGone || !postgresGone) console.log(`stopping ${left.filter(Boolean).join(' and ')}...`);
   await cluster.stop();
   console.log('stopped');
   return code;

@@ -130,6 +130,14 @@ export interface Cluster {
   serverPid(): number | undefined;
   /** PostgreSQL's postmaster pid, from its postmaster.pid (undefined when it is not running). */
   postgresPid(): number | undefined;
+  /** PostgreSQL's own log (pg_ctl -l): why it stopped, when it did. */
+  postgresLogFile: string;
+  /**
+   * Resolves when PostgreSQL's postmaster is gone for whatever reason other than stop() (a crash,
+   * a kill): looked for every `POSTGRES_WATCH_INTERVAL_MS` (runningPostmaster) from the first call
+   * on; the watch ends with stop() and does not keep the process alive.
+   */
+  postgresExited(): Promise<void>;
   /**
    * Resolves when the Temporal server started last exits, for whatever reason (a crash, a kill,
    * stopServer()); `code` and `signal` as Node's 'exit' event gives them.
@@ -222,10 +230,11 @@ function uidGid(user: string): { uid: number; gid: number } {
 
 /**
  * Distinct free ports. freePort() draws below 32768, which membership ports need (the
- * server stores them in a smallint column); distinct because one draw may repeat another.
+ * server stores them in a smallint column); distinct because one draw may repeat another, and
+ * never one of `chosen` (a port the caller chose is free until its program binds it).
  */
-function portPicker(): () => Promise<number> {
-  const taken = new Set<number>();
+function portPicker(chosen: ReadonlyArray<number | undefined> = []): () => Promise<number> {
+  const taken = new Set<number>(chosen.filter((port) => port !== undefined));
   return async () => {
     for (;;) {
       const port = await freePort();
@@ -237,8 +246,23 @@ function portPicker(): () => Promise<number> {
   };
 }
 
+/**
+ * Refuses two chosen ports that are the same (the frontend's and PostgreSQL's): the second program
+ * would die with "address already in use" after the first started. Checked before anything starts.
+ *
+ * @throws Error naming both options (--port, --postgres-port) and the port
+ */
+export function assertChosenPortsDistinct(options: Pick<ClusterOptions, 'frontendPort' | 'postgresPort'>): void {
+  if (options.frontendPort !== undefined && options.frontendPort === options.postgresPort) {
+    throw new Error(
+      `--port and --postgres-port are both ${options.frontendPort}: the Temporal frontend and PostgreSQL ` +
+        'cannot listen on the same port; choose two different ports.',
+    );
+  }
+}
+
 async function choosePorts(options: ClusterOptions): Promise<ClusterPorts> {
-  const pick = portPicker();
+  const pick = portPicker([options.frontendPort, options.postgresPort]);
   return {
     frontend: options.frontendPort ?? (await pick()),
     ...(await drawServerPorts(pick)),
@@ -260,6 +284,9 @@ async function drawServerPorts(pick: () => Promise<number>): Promise<Omit<Cluste
     metrics: await pick(),
   };
 }
+
+/** How often a running cluster looks for PostgreSQL's postmaster (Cluster.postgresExited), ms. */
+export const POSTGRES_WATCH_INTERVAL_MS = 2_000;
 
 /** How often the first start draws the server's ports again after one was taken before it bound. */
 const BIND_CONFLICT_ATTEMPTS = 3;
@@ -411,8 +438,13 @@ class Postgres {
     return this.user ? `runuser -u ${this.user} -- ${command}` : command;
   }
 
+  /** PostgreSQL's own log (pg_ctl -l). */
+  get serverLogFile(): string {
+    return join(this.baseDir, 'logs', 'postgres-server.log');
+  }
+
   start(): Promise<void> {
-    const logFile = join(this.baseDir, 'logs', 'postgres-server.log');
+    const logFile = this.serverLogFile;
     if (this.user) {
       // The server's log is written by the unprivileged user.
       writeFileSync(logFile, '', { flag: 'a' });
@@ -467,6 +499,7 @@ export async function assertPortsFree(ports: ClusterPorts): Promise<void> {
 
 /** Starts PostgreSQL, migrates the schemas, starts the Temporal server and sets up the namespace. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  assertChosenPortsDistinct(options);
   const log = options.log ?? (() => {});
   const namespace = options.namespace ?? 'default';
   const logDir = join(options.dataDir, 'logs');
@@ -562,9 +595,23 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
   };
 
+  let postgresWatch: NodeJS.Timeout | undefined;
+  let postgresGone: Promise<void> | undefined;
+  const postgresExited = () =>
+    (postgresGone ??= new Promise<void>((resolve) => {
+      postgresWatch = setInterval(() => {
+        if (runningPostmaster(postgres.dataDir) !== undefined) return;
+        clearInterval(postgresWatch);
+        resolve();
+      }, POSTGRES_WATCH_INTERVAL_MS);
+      postgresWatch.unref();
+    }));
+
   const stopAll = async () => {
+    clearInterval(postgresWatch);
     await stopServer();
-    await postgres.stop();
+    // Not when it is gone already (it died, or never started): pg_ctl would fail on the missing pid.
+    if (runningPostmaster(postgres.dataDir) !== undefined) await postgres.stop();
   };
 
   try {
@@ -588,7 +635,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           ([role, port]) => String(port) === taken?.[1] && !(role === 'frontend' && options.frontendPort !== undefined),
         );
         if (!drawn || attempt >= BIND_CONFLICT_ATTEMPTS) throw error;
-        Object.assign(ports, await drawServerPorts(portPicker()));
+        Object.assign(ports, await drawServerPorts(portPicker([ports.frontend, ports.postgres])));
         if (options.frontendPort === undefined) ports.frontend = await freePort();
         address = `127.0.0.1:${ports.frontend}`;
         log(`Temporal server: a port was taken before it bound; starting again on newly drawn ports`);
@@ -616,6 +663,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       setup,
       serverPid: () => server?.pid,
       postgresPid: () => runningPostmaster(postgres.dataDir),
+      postgresLogFile: postgres.serverLogFile,
+      postgresExited,
       serverExited: () => exited,
       stopServer,
       startServer,

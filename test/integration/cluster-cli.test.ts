@@ -1,11 +1,13 @@
 /**
  * `npm run cluster` as a user runs it (scripts/cluster.ts in its own process), with mTLS made by
  * --tls-dir: the client settings it prints connect; a second start on the same data folder, or on
- * a port the first one holds, is refused naming the cause before anything starts; and when the
- * Temporal server is killed, the command says so, stops PostgreSQL and exits with 1.
+ * a port the first one holds, or with --port equal to --postgres-port, is refused naming the cause
+ * before anything starts; and when the Temporal server is killed, the command says so, stops
+ * PostgreSQL and exits with 1; when PostgreSQL is killed, it prints PostgreSQL's log, stops the
+ * server and exits with 1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KycClient } from '../../client';
@@ -17,6 +19,7 @@ jest.setTimeout(300_000);
 
 const ROOT = join(__dirname, '..', '..');
 const folders: string[] = [];
+const runs: Run[] = [];
 let first: Run;
 let dataDir: string;
 let port: number;
@@ -52,7 +55,9 @@ function cluster(args: string[]): Run {
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, done };
+  const run = { child, stdout: () => stdout, stderr: () => stderr, done };
+  runs.push(run);
+  return run;
 }
 
 async function ready(run: Run): Promise<void> {
@@ -83,9 +88,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (first && first.child.exitCode === null) {
-    first.child.kill('SIGTERM');
-    await first.done;
+  for (const run of runs) {
+    if (run.child.exitCode !== null || run.child.signalCode !== null) continue;
+    run.child.kill('SIGTERM');
+    await run.done;
   }
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
@@ -162,4 +168,48 @@ it('stops PostgreSQL and exits with 1 when the Temporal server is killed', async
   expect(first.stderr()).toContain(join(dataDir, 'logs', 'temporal-server.log'));
   expect(first.stdout()).toContain('stopped');
   expect(runningPostmaster(join(dataDir, 'postgres'))).toBeUndefined();
+});
+
+it('refuses --port equal to --postgres-port before anything starts, naming both options', async () => {
+  const dataDir = folder('kyc-cluster-cli-');
+  const same = String(await freePort());
+  const run = cluster(['--data-dir', dataDir, '--port', same, '--postgres-port', same]);
+  expect(await run.done).toBe(1);
+  expect(run.stderr()).toContain(`--port and --postgres-port are both ${same}`);
+  expect(run.stdout()).not.toContain('PostgreSQL');
+  // Neither its logs folder nor PostgreSQL's data were made.
+  expect([existsSync(join(dataDir, 'logs')), existsSync(join(dataDir, 'postgres'))]).toEqual([false, false]);
+});
+
+it('stops the Temporal server and exits with 1, printing the end of its log, when PostgreSQL dies', async () => {
+  const ownDataDir = folder('kyc-cluster-cli-');
+  const run = cluster([
+    '--data-dir',
+    ownDataDir,
+    '--port',
+    String(await freePort()),
+    '--postgres-port',
+    String(await freePort()),
+  ]);
+  await ready(run);
+  const [, serverPid, postgresPid] = (/Temporal server (\d+), PostgreSQL (\d+)/.exec(run.stdout()) ?? []).map(Number);
+  expect(serverPid).toBeGreaterThan(1);
+  expect(postgresPid).toBe(runningPostmaster(join(ownDataDir, 'postgres')));
+  process.kill(postgresPid!, 'SIGKILL');
+  expect(await run.done).toBe(1);
+  const postgresLog = join(ownDataDir, 'logs', 'postgres-server.log');
+  expect(run.stderr()).toContain(`PostgreSQL exited unexpectedly (its postmaster is gone); the end of ${postgresLog}:`);
+  // The end of PostgreSQL's log follows (written since its start, so never empty).
+  expect(run.stderr().split(`${postgresLog}:\n`)[1]?.trim()).toBeTruthy();
+  expect(run.stderr()).not.toContain('the Temporal server exited unexpectedly');
+  expect(run.stdout()).toContain('stopping the Temporal server...');
+  expect(run.stdout()).toContain('stopped');
+  // The server was stopped, not left running without its database.
+  let signalled: unknown;
+  try {
+    process.kill(serverPid!, 0);
+  } catch (error) {
+    signalled = error;
+  }
+  expect(signalled).toMatchObject({ code: 'ESRCH' });
 });
