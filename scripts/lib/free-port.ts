@@ -39,20 +39,29 @@ export const PORT_RESERVATION_DIR = join(tmpdir(), 'kyc-port-reservations');
  */
 export const PORT_RESERVATION_MS = 5 * 60_000;
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reserves `port` for this caller: false when another draw reserved it less than
- * PORT_RESERVATION_MS ago (`now` in ms since the epoch). The file is created exclusively, so two processes drawing the same
+ * PORT_RESERVATION_MS ago (`now` in ms since the epoch; `dir` defaults to PORT_RESERVATION_DIR). The file is created exclusively, so two processes drawing the same
  * number at once cannot both win; a stale reservation is taken over by refreshing its time.
  */
-export function reservePort(port: number, now = Date.now()): boolean {
-  const file = join(PORT_RESERVATION_DIR, String(port));
+export function reservePort(port: number, now = Date.now(), dir = PORT_RESERVATION_DIR): boolean {
+  const file = join(dir, String(port));
   try {
-    mkdirSync(PORT_RESERVATION_DIR, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     writeFileSync(file, String(process.pid), { flag: 'wx' });
     return true;
   } catch (error) {
-    // A folder another user made and we cannot write to: draw without reserving, as before.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true;
+    // The folder cannot be used (another user's, or a file in its place): draw without
+    // reserving, as before reservations existed, rather than refuse every port.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !isFolder(dir)) return true;
   }
   try {
     if (now - statSync(file).mtimeMs < PORT_RESERVATION_MS) return false;

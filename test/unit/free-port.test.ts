@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PORT_RESERVATION_DIR, PORT_RESERVATION_MS, freePort, reservePort } from '../../scripts/lib/free-port';
 
@@ -23,5 +24,18 @@ describe('freePort', () => {
     for (let i = 0; i < 40; i++) ports.push(await freePort());
     expect(new Set(ports).size).toBe(ports.length);
     for (const port of ports) expect(port >= 20000 && port < 32768).toBe(true);
+  });
+
+  it('draws without reserving when the reservation folder cannot be used (a file in its place)', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'kyc-free-port-'));
+    try {
+      const notAFolder = join(parent, 'kyc-port-reservations');
+      writeFileSync(notAFolder, 'x');
+      // Every draw used to count as reserved by someone else: "no free loopback port found".
+      expect(reservePort(24_000, Date.now(), notAFolder)).toBe(true);
+      expect(reservePort(24_000, Date.now(), notAFolder)).toBe(true);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
