@@ -635,8 +635,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           ([role, port]) => String(port) === taken?.[1] && !(role === 'frontend' && options.frontendPort !== undefined),
         );
         if (!drawn || attempt >= BIND_CONFLICT_ATTEMPTS) throw error;
-        Object.assign(ports, await drawServerPorts(portPicker([ports.frontend, ports.postgres])));
-        if (options.frontendPort === undefined) ports.frontend = await freePort();
+        // The same draw as the first, PostgreSQL (running by now) kept on its port.
+        Object.assign(ports, await choosePorts({ ...options, postgresPort: ports.postgres }));
         address = `127.0.0.1:${ports.frontend}`;
         log(`Temporal server: a port was taken before it bound; starting again on newly drawn ports`);
       }
