@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--waiting N] [--rounds R] [--rate-checks N] ...`: the project's
+ * `npm run bench [-- --quick] [--waiting N] [--overhead-rounds R] [--rate-checks N] ...`: the project's
  * benchmarks on a stack of their own (a dev server on free ports with its database in a temporary
  * directory, the provider simulators, worker processes), written to benchmarks/results/latest.json,
  * latest.md and two PNG charts, and into docs/performance.md between its "bench:results" markers.
@@ -7,7 +7,8 @@
  *
  * 1. Overhead: completed device approvals and phone checks per second against same-shape
  *    baselines (benchmarks/baseline-workflows.ts, no project code) at the same concurrency, sides
- *    interleaved (A, B, A, B, ...), ratio per round, min and median; then a CPU profile of the
+ *    interleaved (A, B, B, A, ...: the first side alternates), nine short rounds, ratio per round,
+ *    min and median; then a CPU profile of the
  *    project's worker process (`--cpu-prof`) says where its time goes.
  * 2. Memory per cached waiting approval (real device approval against a bare waiting workflow,
  *    each in a fresh worker process with an unbounded cache, interleaved) and waiting at scale:
@@ -87,7 +88,10 @@ const GATEWAY_RATE = 20;
 
 interface Options {
   quick: boolean;
+  /** Rounds of the memory comparison (part 2a). */
   rounds: number;
+  /** Rounds of the overhead comparison (part 1): more, shorter rounds, because its ratios move from one round to the next. */
+  overheadRounds: number;
   /** Flows per side and round of the overhead comparison, and how many run at once. */
   overheadFlows: number;
   concurrency: number;
@@ -137,7 +141,8 @@ function parseOptions(argv: string[]): Options {
   return {
     quick,
     rounds: number('rounds', 3),
-    overheadFlows: number('overhead-flows', quick ? 16 : 200),
+    overheadRounds: number('overhead-rounds', quick ? 3 : 9),
+    overheadFlows: number('overhead-flows', quick ? 16 : 60),
     concurrency: number('concurrency', 8),
     memoryWorkflows: number('memory-workflows', quick ? 60 : 1000),
     waiting: number('waiting', quick ? 200 : 10_000),
@@ -363,18 +368,41 @@ async function main(): Promise<void> {
       await pool(4, 4, () => flows.baselineDevice(baselineQueue));
       await pool(4, 4, () => flows.baselinePhone(baselineQueue));
       const overheadRounds: OverheadRound[] = [];
-      for (let round = 1; round <= options.rounds; round++) {
+      /** Both sides of one comparison, in the round's order; returns [project, baseline] flows per second. */
+      const bothSides = async (
+        projectFirst: boolean,
+        project: () => Promise<number>,
+        baseline: () => Promise<number>,
+      ): Promise<[number, number]> => {
+        if (projectFirst) {
+          const p = await project();
+          return [p, await baseline()];
+        }
+        const b = await baseline();
+        return [await project(), b];
+      };
+      for (let round = 1; round <= options.overheadRounds; round++) {
+        // The side that runs first alternates (A B, B A, ...), so a drift within a round (the
+        // server's database growing, another process waking up) does not always favour one side.
+        const projectFirst = round % 2 === 1;
         const cpu0 = { project: cpuSeconds(projectWorker.child.pid!), baseline: cpuSeconds(baselineWorker.child.pid!) };
-        const projectDevice = await throughput(flows.projectDevice, projectQueue);
-        const baselineDevice = await throughput(flows.baselineDevice, baselineQueue);
-        const projectPhone = await throughput(flows.projectPhone, projectQueue);
-        const baselinePhone = await throughput(flows.baselinePhone, baselineQueue);
+        const [projectDevice, baselineDevice] = await bothSides(
+          projectFirst,
+          () => throughput(flows.projectDevice, projectQueue),
+          () => throughput(flows.baselineDevice, baselineQueue),
+        );
+        const [projectPhone, baselinePhone] = await bothSides(
+          projectFirst,
+          () => throughput(flows.projectPhone, projectQueue),
+          () => throughput(flows.baselinePhone, baselineQueue),
+        );
         const cpu = {
           project: cpuSeconds(projectWorker.child.pid!) - cpu0.project,
           baseline: cpuSeconds(baselineWorker.child.pid!) - cpu0.baseline,
         };
         overheadRounds.push({
           round,
+          first: projectFirst ? 'project' : 'baseline',
           load: load1(),
           device: {
             project: round1(projectDevice),
@@ -859,6 +887,8 @@ async function main(): Promise<void> {
 
 interface OverheadRound {
   round: number;
+  /** Which side ran first in this round (older results: the project always did). */
+  first?: 'project' | 'baseline';
   load: number;
   device: { project: number; baseline: number; ratio: number };
   phone: { project: number; baseline: number; ratio: number };
@@ -982,13 +1012,13 @@ function markdown(results: Results): string {
     '',
     `**1. Overhead** (completed flows per second, ${o.flowsPerSideAndRound} per side and round, ${o.concurrency} at once, sides interleaved; goal: ratio ≥ 0.8):`,
     '',
-    '| round | load | device approval: project / baseline | ratio | phone check: project / baseline | ratio | worker CPU ms per flow: project / baseline |',
-    '| ----- | ---: | ----------------------------------: | ----: | ------------------------------: | ----: | ----------------------------------------: |',
+    '| round | first | load | device approval: project / baseline | ratio | phone check: project / baseline | ratio | worker CPU ms per flow: project / baseline |',
+    '| ----- | ----- | ---: | ----------------------------------: | ----: | ------------------------------: | ----: | ----------------------------------------: |',
     ...o.rounds.map(
       (r) =>
-        `| ${r.round} | ${r.load} | ${r.device.project} / ${r.device.baseline} | ${r.device.ratio} | ${r.phone.project} / ${r.phone.baseline} | ${r.phone.ratio} | ${r.workerCpuMsPerFlow.project} / ${r.workerCpuMsPerFlow.baseline} |`,
+        `| ${r.round} | ${r.first ?? 'project'} | ${r.load} | ${r.device.project} / ${r.device.baseline} | ${r.device.ratio} | ${r.phone.project} / ${r.phone.baseline} | ${r.phone.ratio} | ${r.workerCpuMsPerFlow.project} / ${r.workerCpuMsPerFlow.baseline} |`,
     ),
-    `| min / median | | | ${mm(o.deviceRatio)} | | ${mm(o.phoneRatio)} | |`,
+    `| min / median | | | | ${mm(o.deviceRatio)} | | ${mm(o.phoneRatio)} | |`,
     '',
     ...(mainProfile
       ? [
