@@ -4,14 +4,15 @@
  * slot ledger at a time (update-with-start, so the first call starts the ledger): each gets one
  * of the slots, sleeps until it, and asks again if it woke up later than the jitter allowance.
  *
- * While this worker's own calls keep the account near its limit (they arrive at two thirds of the
- * account's rate or more) and none waits, it also reserves the next slots ahead, at the account's
- * spacing, for the calls it expects, so a call finds its slot without a round trip to the ledger
- * and the schedule does not fall idle during one: one worker in a 1,000-check burst at 20/s sent
- * 18.6 calls/s with this against 14.8 and 16.9 in two runs without (issue 11). Only at the account's spacing: the ledger
- * hands out slots from one cursor, so slots reserved wider apart (for a slower worker) held the
- * whole schedule for their window, and with two workers the account fell to 1.5 times one
- * worker's rate (14.8 calls/s against 19.1). A reserved slot nobody takes passes unused: the
+ * While calls keep arriving and none waits, it also reserves the next slots ahead for the calls it
+ * expects, spaced at this worker's own arrival rate (never closer than the account's spacing), so
+ * a call finds its slot without a round trip to the ledger and the schedule does not fall idle
+ * during one: one worker in a 1,000-check burst at 20/s sent 18.6 calls/s with reservations
+ * against 14.8 and 16.9 in two runs without (issue 11). Slots reserved wider apart than the
+ * account's spacing need the ledger's grid (workflows/slot-grid.ts), which gives the points in
+ * between to other workers; the ledger's earlier single cursor let such a reservation hold the
+ * whole schedule for its window (two workers at 20/s fell to 14.8 calls/s), so until the grid
+ * only workers near the account's limit reserved. A reserved slot nobody takes passes unused: the
  * account sends less in that moment, never more.
  *
  * The lead (how far past the ledger's clock the first slot lies) covers only the answer's way
@@ -71,26 +72,28 @@ const RESERVE_AHEAD = {
   /** How far ahead the reserved slots reach: eight round trips to the ledger, within these bounds (ms). */
   minHorizonMs: 200,
   maxHorizonMs: 1_000,
-  /** Reserve only while this worker's calls arrive at this share of the account's rate or more. */
-  nearLimitShare: 2 / 3,
+  /** Reserve only while calls arrive at this rate or more (per second): a rarer call asks when it comes. */
+  minArrivalsPerSecond: 1,
 } as const;
 
 export interface SlotRequestPlan {
   /** Slots to ask for: one per waiting call, or those reserved ahead when no call waits. */
   count: number;
-  /** Their spacing, ms: always the account's. */
+  /** The account's spacing, ms. */
   spacingMs: number;
+  /** Time between the reserved slots, ms, when wider than the account's spacing (`SlotRequest.everyMs`). */
+  everyMs?: number;
 }
 
 /**
  * What to ask the ledger for next, or nothing.
- * - Calls waiting: one slot each (at most the ledger's per-request limit).
- * - None waiting, this worker's calls of the last `demandWindowMs` arrive at two thirds of the
- *   account's rate or more, and the reserved slots run out within one and a half round trips:
- *   `arrivalsPerSecond × horizon` slots ahead (horizon: eight round trips, 200 ms to 1 s).
- * - Otherwise nothing (calls well below the account's rate, or enough reserved).
- * Always at the account's spacing (see the module comment for why). All times in ms;
- * `reservedUntilMs` is the last reserved slot (epoch ms), or undefined.
+ * - Calls waiting: one slot each, consecutive (at most the ledger's per-request limit).
+ * - None waiting, calls of the last `demandWindowMs` arriving at 1 per second or more, and the
+ *   reserved slots running out within one and a half round trips: `arrivalsPerSecond × horizon`
+ *   slots ahead (horizon: eight round trips, 200 ms to 1 s), one per `1000 / arrivalsPerSecond` ms
+ *   (never closer than the account's spacing).
+ * - Otherwise nothing (rare calls, or enough reserved).
+ * All times in ms; `reservedUntilMs` is the last reserved slot (epoch ms), or undefined.
  */
 export function planSlotRequest(input: {
   waiting: number;
@@ -103,11 +106,12 @@ export function planSlotRequest(input: {
   const { max } = SLOT_REQUEST_LIMITS.count;
   const spacingMs = input.accountSpacingMs;
   if (input.waiting > 0) return { count: Math.min(input.waiting, max), spacingMs };
-  if ((input.arrivalsPerSecond * spacingMs) / 1000 < RESERVE_AHEAD.nearLimitShare) return undefined;
+  if (input.arrivalsPerSecond < RESERVE_AHEAD.minArrivalsPerSecond) return undefined;
   if ((input.reservedUntilMs ?? -Infinity) - input.nowMs > 1.5 * input.roundTripMs) return undefined;
   const horizonMs = Math.min(RESERVE_AHEAD.maxHorizonMs, Math.max(RESERVE_AHEAD.minHorizonMs, 8 * input.roundTripMs));
   const count = Math.min(max, Math.max(1, Math.round((input.arrivalsPerSecond * horizonMs) / 1000)));
-  return { count, spacingMs };
+  const everyMs = 1000 / input.arrivalsPerSecond;
+  return everyMs > spacingMs ? { count, spacingMs, everyMs } : { count, spacingMs };
 }
 
 export type GatewaySlotWait = () => Promise<{ slotMs: number; slotsGivenUp: number }>;
@@ -176,7 +180,9 @@ export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotW
     waiting = waiting.slice(batch.length);
     try {
       const { slotsMs } = await client.workflow.executeUpdateWithStart(reserveGatewaySlotUpdate, {
-        args: [{ count: plan.count, spacingMs: plan.spacingMs, leadMs }],
+        args: [
+          { count: plan.count, spacingMs: plan.spacingMs, leadMs, ...(plan.everyMs ? { everyMs: plan.everyMs } : {}) },
+        ],
         startWorkflowOperation: new WithStartWorkflowOperation(PHONE_GATEWAY_SLOTS_WORKFLOW_TYPE, {
           workflowId,
           taskQueue: options.ledgerTaskQueue,
@@ -187,9 +193,11 @@ export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotW
       roundTripMs = Date.now() - nowMs;
       leadMs = nextLeadMs(leadMs, slotsMs[0]! - Date.now());
       batch.forEach((waiter, index) => waiter.resolve(slotsMs[index]!));
-      // Slots asked for ahead (none when the request was for waiting calls alone); the ledger
-      // hands out slots after every earlier one, so they follow what is already reserved.
+      // Slots asked for ahead (none when the request was for waiting calls alone). A reservation
+      // is asked for only when the earlier one runs out, but a grid may place its first slots
+      // before the last reserved one: keep them sorted.
       reserved.push(...slotsMs.slice(batch.length));
+      reserved.sort((a, b) => a - b);
       serveWaiting();
     } catch (error) {
       for (const waiter of batch) waiter.reject(error);

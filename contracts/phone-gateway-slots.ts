@@ -41,6 +41,13 @@ export interface SlotRequest {
   spacingMs: number;
   /** How far ahead of the ledger's clock the slot must lie, ms: the asker's round trip, so it gets the answer in time. */
   leadMs: number;
+  /**
+   * Time between this request's own slots, ms (at least `spacingMs`; default `spacingMs`): a worker
+   * reserving slots ahead at its own rate, below the account's, leaves the grid points in between
+   * to other workers (workflows/slot-grid.ts). A ledger older than the grid ignores it and hands
+   * out consecutive slots: fewer of them used, never more calls than the rate.
+   */
+  everyMs?: number;
 }
 
 export interface SlotGrant {
@@ -51,6 +58,8 @@ export interface SlotGrant {
 export interface SlotLedgerState {
   /** The last slot handed out by the previous run (continue-as-new), epoch ms. */
   lastSlotMs?: number;
+  /** The previous run's grid with its points still ahead (workflows/slot-grid.ts). */
+  grid?: { gridMs: number; taken: number[]; notBeforeMs: number };
 }
 
 /** Bounds of a request (ms); the ledger refuses others. */

@@ -1,8 +1,8 @@
 /**
  * What a worker asks the slot ledger for (activities/phone-gateway-slots.ts, planSlotRequest):
- * one slot per waiting call; with none waiting, slots reserved ahead only while this worker's
- * calls keep the account near its limit; always at the account's spacing (wider reserved slots
- * held the ledger's one cursor and capped two workers at 1.5 times one worker's rate).
+ * one slot per waiting call, consecutive; with none waiting, slots reserved ahead for the calls
+ * expected, spaced at this worker's own arrival rate (never closer than the account's spacing;
+ * the ledger's grid gives the points in between to other workers, workflows/slot-grid.ts).
  */
 import { planSlotRequest } from '../../activities/phone-gateway-slots';
 
@@ -24,18 +24,32 @@ test('waiting calls get one slot each, whatever is reserved', () => {
   });
 });
 
-test('near the account limit with none waiting: eight round trips of expected calls ahead, at the account spacing', () => {
-  // 19 calls/s, horizon 400 ms: 8 slots (7.6 rounded).
-  expect(planSlotRequest({ ...base, waiting: 0 })).toEqual({ count: 8, spacingMs: 52.5 });
+test('near the account limit with none waiting: eight round trips of expected calls ahead, consecutive', () => {
+  // 19 calls/s, horizon 400 ms: 8 slots (7.6 rounded); 1000 / 19 = 52.6 ms apart, one grid point.
+  expect(planSlotRequest({ ...base, waiting: 0 })).toEqual({ count: 8, spacingMs: 52.5, everyMs: 1000 / 19 });
+  // Faster than the account allows: the account's spacing, no everyMs.
+  expect(planSlotRequest({ ...base, waiting: 0, arrivalsPerSecond: 25 })).toEqual({ count: 10, spacingMs: 52.5 });
 });
 
-test('no reservation while this worker sends under two thirds of the account rate (another worker may need the rest)', () => {
-  // Two workers sharing a 20/s account each see about 10 calls/s.
-  expect(planSlotRequest({ ...base, waiting: 0, arrivalsPerSecond: 10 })).toBeUndefined();
+test('below the account limit: reserved at this worker own rate, so other workers get the points in between', () => {
+  // Two workers sharing a 20/s account each see about 10 calls/s: every 100 ms.
+  expect(planSlotRequest({ ...base, waiting: 0, arrivalsPerSecond: 10 })).toEqual({
+    count: 4,
+    spacingMs: 52.5,
+    everyMs: 100,
+  });
+  // A 1,000/s account and 40 calls/s: 16 slots 25 ms apart (the account allows one every 1.05 ms).
+  expect(planSlotRequest({ ...base, waiting: 0, arrivalsPerSecond: 40, accountSpacingMs: 1.05 })).toEqual({
+    count: 16,
+    spacingMs: 1.05,
+    everyMs: 25,
+  });
+});
+
+test('no reservation for calls rarer than one a second: such a call asks when it comes', () => {
   expect(planSlotRequest({ ...base, waiting: 0, arrivalsPerSecond: 0 })).toBeUndefined();
-  // A 1,000/s account and 40 calls/s: nothing reserved either.
-  expect(planSlotRequest({ ...base, waiting: 0, arrivalsPerSecond: 40, accountSpacingMs: 1.05 })).toBeUndefined();
-  expect(planSlotRequest({ ...base, waiting: 0, arrivalsPerSecond: 12.7 })?.spacingMs).toBe(52.5);
+  expect(planSlotRequest({ ...base, waiting: 0, arrivalsPerSecond: 0.5 })).toBeUndefined();
+  expect(planSlotRequest({ ...base, waiting: 0, arrivalsPerSecond: 1 })?.count).toBe(1);
 });
 
 test('the horizon stays within 200 ms and 1 s however fast or slow the ledger answers', () => {
