@@ -4,11 +4,11 @@
  * slot ledger at a time (update-with-start, so the first call starts the ledger): each gets one
  * of the slots, sleeps until it, and asks again if it woke up later than the jitter allowance.
  *
- * While calls keep arriving and none waits, it also reserves the next slots ahead for the calls it
- * expects, spaced at this worker's own arrival rate (never closer than the account's spacing), so
- * a call finds its slot without a round trip to the ledger and the schedule does not fall idle
- * during one: one worker in a 1,000-check burst at 20/s sent 18.6 calls/s with reservations
- * against 14.8 and 16.9 in two runs without (issue 11). Slots reserved wider apart than the
+ * While calls keep arriving, each request also reserves slots ahead for the calls it expects over
+ * eight round trips (up to 2 s), spaced at this worker's own arrival rate (never closer than the
+ * account's spacing), so a call mostly finds its slot without a round trip to the ledger and the
+ * schedule does not fall idle while the ledger answers slowly (up to 1.5 s under a burst, when
+ * its update waits behind the burst's own workflow tasks). Slots reserved wider apart than the
  * account's spacing need the ledger's grid (workflows/slot-grid.ts), which gives the points in
  * between to other workers; the ledger's earlier single cursor let such a reservation hold the
  * whole schedule for its window (two workers at 20/s fell to 14.8 calls/s), so until the grid
@@ -71,28 +71,31 @@ const RESERVE_AHEAD = {
   demandWindowMs: 2_000,
   /** How far ahead the reserved slots reach: eight round trips to the ledger, within these bounds (ms). */
   minHorizonMs: 200,
-  maxHorizonMs: 1_000,
+  maxHorizonMs: 2_000,
   /** Reserve only while calls arrive at this rate or more (per second): a rarer call asks when it comes. */
   minArrivalsPerSecond: 1,
 } as const;
 
 export interface SlotRequestPlan {
-  /** Slots to ask for: one per waiting call, or those reserved ahead when no call waits. */
+  /** Slots to ask for: one per waiting call, then those reserved ahead. */
   count: number;
   /** The account's spacing, ms. */
   spacingMs: number;
   /** Time between the reserved slots, ms, when wider than the account's spacing (`SlotRequest.everyMs`). */
   everyMs?: number;
+  /** With `everyMs`: the waiting calls' slots, first and at the next free points (`SlotRequest.consecutive`). */
+  consecutive?: number;
 }
 
 /**
- * What to ask the ledger for next, or nothing.
- * - Calls waiting: one slot each, consecutive (at most the ledger's per-request limit).
- * - None waiting, calls of the last `demandWindowMs` arriving at 1 per second or more, and the
- *   reserved slots running out within one and a half round trips: `arrivalsPerSecond × horizon`
- *   slots ahead (horizon: eight round trips, 200 ms to 1 s), one per `1000 / arrivalsPerSecond` ms
- *   (never closer than the account's spacing).
- * - Otherwise nothing (rare calls, or enough reserved).
+ * What to ask the ledger for next, or nothing (at most the ledger's per-request limit in all):
+ * - one slot per waiting call, at the next free points;
+ * - while calls of the last `demandWindowMs` arrive at 1 per second or more and the reserved slots
+ *   run out within one and a half round trips, also `arrivalsPerSecond × horizon` slots ahead
+ *   (horizon: eight round trips, 200 ms to 2 s, so that a slow answer from the ledger, measured at
+ *   up to 1.5 s under a burst, does not leave the schedule empty), one per
+ *   `1000 / arrivalsPerSecond` ms (never closer than the account's spacing);
+ * - nothing when no call waits and no reservation is due.
  * All times in ms; `reservedUntilMs` is the last reserved slot (epoch ms), or undefined.
  */
 export function planSlotRequest(input: {
@@ -105,13 +108,17 @@ export function planSlotRequest(input: {
 }): SlotRequestPlan | undefined {
   const { max } = SLOT_REQUEST_LIMITS.count;
   const spacingMs = input.accountSpacingMs;
-  if (input.waiting > 0) return { count: Math.min(input.waiting, max), spacingMs };
-  if (input.arrivalsPerSecond < RESERVE_AHEAD.minArrivalsPerSecond) return undefined;
-  if ((input.reservedUntilMs ?? -Infinity) - input.nowMs > 1.5 * input.roundTripMs) return undefined;
+  const waiting = Math.min(input.waiting, max);
+  const reserving =
+    input.arrivalsPerSecond >= RESERVE_AHEAD.minArrivalsPerSecond &&
+    (input.reservedUntilMs ?? -Infinity) - input.nowMs <= 1.5 * input.roundTripMs;
+  if (!reserving) return waiting > 0 ? { count: waiting, spacingMs } : undefined;
   const horizonMs = Math.min(RESERVE_AHEAD.maxHorizonMs, Math.max(RESERVE_AHEAD.minHorizonMs, 8 * input.roundTripMs));
-  const count = Math.min(max, Math.max(1, Math.round((input.arrivalsPerSecond * horizonMs) / 1000)));
+  const ahead = Math.max(1, Math.round((input.arrivalsPerSecond * horizonMs) / 1000));
+  const count = Math.min(max, waiting + ahead);
   const everyMs = 1000 / input.arrivalsPerSecond;
-  return everyMs > spacingMs ? { count, spacingMs, everyMs } : { count, spacingMs };
+  if (everyMs <= spacingMs) return { count, spacingMs };
+  return waiting > 0 ? { count, spacingMs, everyMs, consecutive: waiting } : { count, spacingMs, everyMs };
 }
 
 export type GatewaySlotWait = () => Promise<{ slotMs: number; slotsGivenUp: number }>;
@@ -181,7 +188,13 @@ export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotW
     try {
       const { slotsMs } = await client.workflow.executeUpdateWithStart(reserveGatewaySlotUpdate, {
         args: [
-          { count: plan.count, spacingMs: plan.spacingMs, leadMs, ...(plan.everyMs ? { everyMs: plan.everyMs } : {}) },
+          {
+            count: plan.count,
+            spacingMs: plan.spacingMs,
+            leadMs,
+            ...(plan.everyMs ? { everyMs: plan.everyMs } : {}),
+            ...(plan.consecutive ? { consecutive: plan.consecutive } : {}),
+          },
         ],
         startWorkflowOperation: new WithStartWorkflowOperation(PHONE_GATEWAY_SLOTS_WORKFLOW_TYPE, {
           workflowId,

@@ -48,6 +48,12 @@ export interface SlotRequest {
    * out consecutive slots: fewer of them used, never more calls than the rate.
    */
   everyMs?: number;
+  /**
+   * How many of the slots (the calls waiting in the asking worker now) take the next free grid
+   * points before the rest follow every `everyMs`; default 0. Ignored by a ledger older than the
+   * grid, like `everyMs`.
+   */
+  consecutive?: number;
 }
 
 export interface SlotGrant {

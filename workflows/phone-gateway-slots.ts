@@ -43,6 +43,9 @@ function checkSlotRequest(request: SlotRequest): void {
       everyMs > SLOT_REQUEST_LIMITS.spacingMs.max)
   )
     throw new Error(`everyMs must be a number from spacingMs to ${SLOT_REQUEST_LIMITS.spacingMs.max}`);
+  const { consecutive } = request;
+  if (consecutive !== undefined && (!Number.isInteger(consecutive) || consecutive < 0 || consecutive > request.count))
+    throw new Error('consecutive must be an integer from 0 to count');
 }
 
 export async function phoneGatewaySlotLedgerWorkflow(state: SlotLedgerState = {}): Promise<void> {
@@ -51,10 +54,10 @@ export async function phoneGatewaySlotLedgerWorkflow(state: SlotLedgerState = {}
   let granted = 0;
   setHandler(
     reserveGatewaySlotUpdate,
-    ({ count, spacingMs, leadMs, everyMs }) => {
+    ({ count, spacingMs, leadMs, everyMs, consecutive }) => {
       if (patched(SLOT_GRID_PATCH)) {
         // Date.now() is the workflow task's time: deterministic on replay.
-        const next = grantOnGrid(grid, lastSlotMs, { count, spacingMs, leadMs, everyMs }, Date.now());
+        const next = grantOnGrid(grid, lastSlotMs, { count, spacingMs, leadMs, everyMs, consecutive }, Date.now());
         grid = next.grid;
         lastSlotMs = Math.max(lastSlotMs, ...next.slotsMs);
         granted += 1;

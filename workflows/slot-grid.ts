@@ -5,7 +5,8 @@
  * to one call at most, so any two slots are at least `gridMs` apart whoever asked for them: the
  * same bound as the single cursor before it, at most `rate` calls in any sliding second.
  *
- * What the grid adds: a request may take every m-th free point (`everyMs`). A worker reserving
+ * What the grid adds: a request may take every m-th free point (`everyMs`), after its first
+ * `consecutive` slots (for the calls already waiting) at the next free points. A worker reserving
  * slots ahead at its own, slower rate then leaves the points in between to the other workers,
  * where the cursor handed out slots in one increasing sequence, so a widely spaced reservation
  * held the whole schedule for its window (two workers sharing a 20/s account fell to 14.8
@@ -30,6 +31,8 @@ export interface GridRequest {
   leadMs: number;
   /** Time between this request's own slots, ms, at least `spacingMs` (rounded to whole grid points); default `spacingMs`. */
   everyMs?: number;
+  /** How many of the slots come first at the next free points, whatever `everyMs` says (calls waiting now); default 0. */
+  consecutive?: number;
 }
 
 /**
@@ -53,11 +56,12 @@ export function grantOnGrid(
   const step = Math.max(1, Math.round((request.everyMs ?? gridMs) / gridMs));
   let point = Math.max(Math.ceil((nowMs + request.leadMs) / gridMs), Math.ceil(current.notBeforeMs / gridMs));
   const points: number[] = [];
+  const consecutive = request.consecutive ?? 0;
   for (let i = 0; i < request.count; i++) {
     while (taken.has(point)) point++;
     taken.add(point);
     points.push(point);
-    point += step;
+    point += i + 1 < consecutive ? 1 : step;
   }
   return {
     grid: { gridMs, taken: [...taken].sort((a, b) => a - b), notBeforeMs: current.notBeforeMs },

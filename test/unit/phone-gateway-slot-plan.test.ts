@@ -1,8 +1,9 @@
 /**
  * What a worker asks the slot ledger for (activities/phone-gateway-slots.ts, planSlotRequest):
- * one slot per waiting call, consecutive; with none waiting, slots reserved ahead for the calls
- * expected, spaced at this worker's own arrival rate (never closer than the account's spacing;
- * the ledger's grid gives the points in between to other workers, workflows/slot-grid.ts).
+ * one slot per waiting call at the next free points; while calls keep arriving, slots reserved
+ * ahead for the calls expected, spaced at this worker's own arrival rate (never closer than the
+ * account's spacing; the ledger's grid gives the points in between to other workers,
+ * workflows/slot-grid.ts).
  */
 import { planSlotRequest } from '../../activities/phone-gateway-slots';
 
@@ -15,13 +16,23 @@ const base = {
   accountSpacingMs: 52.5,
 };
 
-test('waiting calls get one slot each, whatever is reserved', () => {
-  expect(planSlotRequest({ ...base, waiting: 3 })).toEqual({ count: 3, spacingMs: 52.5 });
-  expect(planSlotRequest({ ...base, waiting: 5_000 })).toEqual({ count: 1_000, spacingMs: 52.5 });
+test('waiting calls get one slot each at the next free points, and slots ahead follow while calls keep arriving', () => {
+  // No calls arriving (nothing to reserve for), or enough reserved: the waiting calls alone.
+  expect(planSlotRequest({ ...base, waiting: 3, arrivalsPerSecond: 0 })).toEqual({ count: 3, spacingMs: 52.5 });
+  expect(planSlotRequest({ ...base, waiting: 5_000, arrivalsPerSecond: 0 })).toEqual({ count: 1_000, spacingMs: 52.5 });
   expect(planSlotRequest({ ...base, waiting: 1, reservedUntilMs: base.nowMs + 10_000 })).toEqual({
     count: 1,
     spacingMs: 52.5,
   });
+  // 19 calls/s: the 3 waiting first, then 8 ahead (400 ms), one every 52.6 ms.
+  expect(planSlotRequest({ ...base, waiting: 3 })).toEqual({
+    count: 11,
+    spacingMs: 52.5,
+    everyMs: 1000 / 19,
+    consecutive: 3,
+  });
+  // Never over the ledger's per-request limit.
+  expect(planSlotRequest({ ...base, waiting: 5_000 })?.count).toBe(1_000);
 });
 
 test('near the account limit with none waiting: eight round trips of expected calls ahead, consecutive', () => {
@@ -52,9 +63,9 @@ test('no reservation for calls rarer than one a second: such a call asks when it
   expect(planSlotRequest({ ...base, waiting: 0, arrivalsPerSecond: 1 })?.count).toBe(1);
 });
 
-test('the horizon stays within 200 ms and 1 s however fast or slow the ledger answers', () => {
+test('the horizon stays within 200 ms and 2 s however fast or slow the ledger answers', () => {
   expect(planSlotRequest({ ...base, waiting: 0, roundTripMs: 1 })?.count).toBe(4); // 200 ms
-  expect(planSlotRequest({ ...base, waiting: 0, roundTripMs: 5_000 })?.count).toBe(19); // 1 s
+  expect(planSlotRequest({ ...base, waiting: 0, roundTripMs: 5_000 })?.count).toBe(38); // 2 s
 });
 
 test('asks nothing while the reservation lasts over one and a half round trips', () => {

@@ -30,6 +30,16 @@ test('a reservation at a slower rate takes every m-th point and others fill the 
   expect(Math.min(...gaps(all))).toBeGreaterThanOrEqual(spacingMs);
 });
 
+test('the waiting calls first at the next free points, then the reservation every m-th point', () => {
+  const { slotsMs } = grantOnGrid(
+    undefined,
+    0,
+    { count: 4, spacingMs, leadMs: 0, everyMs: 105, consecutive: 2 },
+    nowMs,
+  );
+  expect(slotsMs).toEqual([nowMs, nowMs + 52.5, nowMs + 157.5, nowMs + 262.5]);
+});
+
 test('never more than the rate in a sliding second, whatever mix of requests', () => {
   let grid: SlotGrid | undefined;
   let last = 0;
@@ -41,6 +51,7 @@ test('never more than the rate in a sliding second, whatever mix of requests', (
       spacingMs,
       leadMs: (i * 37) % 120,
       everyMs: i % 3 === 0 ? 52.5 * (1 + (i % 4)) : undefined,
+      consecutive: i % 2,
     };
     const granted = grantOnGrid(grid, last, request, t);
     grid = granted.grid;
