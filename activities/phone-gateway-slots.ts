@@ -45,7 +45,16 @@ export interface GatewaySlotOptions {
   jitterMs: number;
   /** The gateway client's own timeout (PROVIDER_TIMEOUT_MS): a call must have that long left in its attempt. */
   callTimeoutMs: number;
+  /**
+   * How long one request to the ledger may take, ms (default 10 s): past it the calls it was for
+   * fail their attempt unbilled (Temporal retries them) and the next request goes out, so a ledger
+   * that stopped answering (a failing workflow task) cannot hold this worker's calls for ever.
+   */
+  ledgerRequestTimeoutMs?: number;
 }
+
+/** Default of `GatewaySlotOptions.ledgerRequestTimeoutMs`: far above the slow answers measured under a burst (1.5 s). */
+const LEDGER_REQUEST_TIMEOUT_MS = 10_000;
 
 /** Margin (ms) kept between the answer's latest arrival and the attempt's start-to-close timeout. */
 const REPORT_MARGIN_MS = 1_000;
@@ -186,23 +195,27 @@ export function createGatewaySlotWait(options: GatewaySlotOptions): GatewaySlotW
     const batch = waiting.slice(0, plan.count);
     waiting = waiting.slice(batch.length);
     try {
-      const { slotsMs } = await client.workflow.executeUpdateWithStart(reserveGatewaySlotUpdate, {
-        args: [
-          {
-            count: plan.count,
-            spacingMs: plan.spacingMs,
-            leadMs,
-            ...(plan.everyMs ? { everyMs: plan.everyMs } : {}),
-            ...(plan.consecutive ? { consecutive: plan.consecutive } : {}),
-          },
-        ],
-        startWorkflowOperation: new WithStartWorkflowOperation(PHONE_GATEWAY_SLOTS_WORKFLOW_TYPE, {
-          workflowId,
-          taskQueue: options.ledgerTaskQueue,
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          args: [{}],
+      const deadline = Date.now() + (options.ledgerRequestTimeoutMs ?? LEDGER_REQUEST_TIMEOUT_MS);
+      // The deadline covers every call inside: the start-and-update and the polls for its result.
+      const { slotsMs } = await client.connection.withDeadline(deadline, () =>
+        client.workflow.executeUpdateWithStart(reserveGatewaySlotUpdate, {
+          args: [
+            {
+              count: plan.count,
+              spacingMs: plan.spacingMs,
+              leadMs,
+              ...(plan.everyMs ? { everyMs: plan.everyMs } : {}),
+              ...(plan.consecutive ? { consecutive: plan.consecutive } : {}),
+            },
+          ],
+          startWorkflowOperation: new WithStartWorkflowOperation(PHONE_GATEWAY_SLOTS_WORKFLOW_TYPE, {
+            workflowId,
+            taskQueue: options.ledgerTaskQueue,
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            args: [{}],
+          }),
         }),
-      });
+      );
       roundTripMs = Date.now() - nowMs;
       leadMs = nextLeadMs(leadMs, slotsMs[0]! - Date.now());
       batch.forEach((waiter, index) => waiter.resolve(slotsMs[index]!));

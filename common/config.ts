@@ -144,7 +144,17 @@ const environmentSchema = z.object({
 
   PHONE_BASE_URL: baseUrl('http://127.0.0.1:7303'),
   PHONE_TOKEN: headerSecret,
-  PHONE_RATE_PER_SECOND: z.coerce.number().positive().default(20),
+  /**
+   * The gateway account's limit, calls per second. Bounded so that the send slots' spacing,
+   * `(1000 + PHONE_RATE_JITTER_MS) / rate`, stays within what the slot ledger accepts (1 ms to 60 s,
+   * contracts/phone-gateway-slots.ts): outside it every slot request would be refused and every
+   * check would retry without ever calling.
+   */
+  PHONE_RATE_PER_SECOND: z.coerce
+    .number({ message: 'must be a number (calls per second)' })
+    .min(0.05, { message: 'must be at least 0.05 calls per second (send slots at most 60 s apart)' })
+    .max(1000, { message: 'must be at most 1000 calls per second (send slots at least 1 ms apart)' })
+    .default(20),
   /** How late (ms) a gateway call may leave after its send slot; slots are spaced (1000 + this) / rate. */
   PHONE_RATE_JITTER_MS: milliseconds(50, { min: 0, max: 1000 }),
 

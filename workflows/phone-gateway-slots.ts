@@ -26,7 +26,15 @@ export const SLOT_GRID_PATCH = 'phone-gateway-slot-grid';
 const GRANTS_PER_RUN = 2_000;
 const IDLE_END = '1 hour';
 
-function checkSlotRequest(request: SlotRequest): void {
+/**
+ * How far ahead one request may reach, ms: `leadMs + (count − 1) × max(everyMs, spacingMs)`. Well
+ * under the idle hour after which the ledger ends and a new one starts from an empty schedule
+ * (slots still ahead then could be handed out twice); the project's workers ask for seconds.
+ */
+export const MAX_REQUEST_REACH_MS = 10 * 60 * 1000;
+
+/** The update's validator (exported for its unit test): throws naming the field and the bound. */
+export function checkSlotRequest(request: SlotRequest): void {
   for (const field of ['count', 'spacingMs', 'leadMs'] as const) {
     const value = request?.[field];
     const { min, max } = SLOT_REQUEST_LIMITS[field];
@@ -46,6 +54,11 @@ function checkSlotRequest(request: SlotRequest): void {
   const { consecutive } = request;
   if (consecutive !== undefined && (!Number.isInteger(consecutive) || consecutive < 0 || consecutive > request.count))
     throw new Error('consecutive must be an integer from 0 to count');
+  const reachMs = request.leadMs + (request.count - 1) * Math.max(everyMs ?? request.spacingMs, request.spacingMs);
+  if (reachMs > MAX_REQUEST_REACH_MS)
+    throw new Error(
+      `the slots asked for would reach ${Math.round(reachMs)} ms ahead: leadMs + (count - 1) × everyMs (or spacingMs) must be at most ${MAX_REQUEST_REACH_MS}`,
+    );
 }
 
 export async function phoneGatewaySlotLedgerWorkflow(state: SlotLedgerState = {}): Promise<void> {

@@ -42,6 +42,18 @@ describe('configuration', () => {
     expect(problemsOf({ ...valid, KYC_MAX_CACHED_WORKFLOWS: '-5' })[0]).toMatch(/^KYC_MAX_CACHED_WORKFLOWS: /);
   });
 
+  it('bounds PHONE_RATE_PER_SECOND to what the slot ledger can space (1 ms to 60 s apart)', () => {
+    expect(loadConfig({ ...valid, PHONE_RATE_PER_SECOND: '1000' }).phone.ratePerSecond).toBe(1000);
+    expect(loadConfig({ ...valid, PHONE_RATE_PER_SECOND: '0.05' }).phone.ratePerSecond).toBe(0.05);
+    expect(problemsOf({ ...valid, PHONE_RATE_PER_SECOND: '2000' })).toEqual([
+      'PHONE_RATE_PER_SECOND: must be at most 1000 calls per second (send slots at least 1 ms apart)',
+    ]);
+    expect(problemsOf({ ...valid, PHONE_RATE_PER_SECOND: '0.01' })).toEqual([
+      'PHONE_RATE_PER_SECOND: must be at least 0.05 calls per second (send slots at most 60 s apart)',
+    ]);
+    expect(problemsOf({ ...valid, PHONE_RATE_PER_SECOND: 'fast' })[0]).toMatch(/^PHONE_RATE_PER_SECOND: /);
+  });
+
   it('lists every bad variable at once, by name', () => {
     const problems = problemsOf({ PHONE_RATE_PER_SECOND: '-1', BANK_BASE_URL: 'not a url' });
     const names = problems.map((problem) => problem.split(':')[0]);

@@ -82,3 +82,18 @@ test('points already passed are dropped from the grid', () => {
   const later = grantOnGrid(early.grid, Math.max(...early.slotsMs), { count: 1, spacingMs, leadMs: 0 }, nowMs + 10_000);
   expect(later.grid.taken).toEqual([Math.ceil((nowMs + 10_000) / spacingMs)]);
 });
+
+test('a spacing that is no whole number of ms keeps every gap at epoch magnitudes', () => {
+  // PHONE_RATE_PER_SECOND=13 with the default jitter: 1050 / 13 = 80.769... ms.
+  const oddSpacing = 1050 / 13;
+  let grid: SlotGrid | undefined;
+  let last = 0;
+  const slots: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const granted = grantOnGrid(grid, last, { count: 3, spacingMs: oddSpacing, leadMs: 20 }, nowMs + 7 * i + 0.5);
+    grid = granted.grid;
+    last = Math.max(last, ...granted.slotsMs);
+    slots.push(...granted.slotsMs);
+  }
+  expect(Math.min(...gaps(slots))).toBeGreaterThanOrEqual(oddSpacing);
+});
