@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [--waiting N] [--overhead-rounds R] [--rate-checks N] ...`: the project's
+ * `npm run bench [-- --quick] [--parts 1,4] [--overhead-rounds R] [--overhead-flows N] [--waiting N]
+ * [--rate-checks N] ...` (every option: `NUMBER_OPTIONS` below; an unknown one is refused): the project's
  * benchmarks on a stack of their own (a dev server on free ports with its database in a temporary
  * directory, the provider simulators, worker processes), written to benchmarks/results/latest.json,
  * latest.md and two PNG charts, and into docs/performance.md between its "bench:results" markers.
@@ -123,19 +124,56 @@ function parseParts(argv: string[]): Set<number> {
   if (index < 0) return new Set([1, 2, 3, 4, 5]);
   const parts = (argv[index + 1] ?? '').split(',').map(Number);
   if (parts.length === 0 || parts.some((part) => !Number.isInteger(part) || part < 1 || part > 5))
-    throw new Error('--parts must be a comma-separated list of part numbers from 1 to 5, e.g. --parts 1,4');
+    throw new BenchOptionError('--parts must be a comma-separated list of part numbers from 1 to 5, e.g. --parts 1,4');
   const chosen = new Set(parts);
   if (chosen.has(3) || chosen.has(5)) [3, 5].forEach((part) => chosen.add(part));
   return chosen;
 }
 
+/** A command-line mistake: printed as one line, without a stack, before anything starts. */
+class BenchOptionError extends Error {}
+
+/** The options that take a positive whole number. */
+const NUMBER_OPTIONS = [
+  'rounds',
+  'overhead-rounds',
+  'overhead-flows',
+  'concurrency',
+  'memory-workflows',
+  'waiting',
+  'tokens',
+  'tokens-per-second',
+  'early-tokens',
+  'idle-seconds',
+  'rate-checks',
+  'callback-flows',
+] as const;
+
+/** Refuses what the options below would silently ignore: unknown flags, `--name=value`, stray words. */
+function checkArguments(argv: string[]): void {
+  const known = `--quick, --parts, ${NUMBER_OPTIONS.map((name) => `--${name}`).join(', ')}`;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') continue;
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name === 'parts' || NUMBER_OPTIONS.includes(name as (typeof NUMBER_OPTIONS)[number])) {
+      i++; // its value, checked where it is read
+      continue;
+    }
+    if (name?.includes('='))
+      throw new BenchOptionError(`${arg}: write the value after a space (--${name.split('=')[0]} <value>)`);
+    throw new BenchOptionError(`unknown argument ${arg} (options: ${known})`);
+  }
+}
+
 function parseOptions(argv: string[]): Options {
+  checkArguments(argv);
   const quick = argv.includes('--quick');
-  const number = (name: string, fallback: number): number => {
+  const number = (name: (typeof NUMBER_OPTIONS)[number], fallback: number): number => {
     const index = argv.indexOf(`--${name}`);
     if (index < 0) return fallback;
     const value = Number(argv[index + 1]);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
+    if (!Number.isInteger(value) || value <= 0) throw new BenchOptionError(`--${name} must be a positive integer`);
     return value;
   };
   return {
@@ -1153,6 +1191,6 @@ function writeResults(results: Results, rateCurves: Array<Array<[number, number]
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(error instanceof BenchOptionError ? `bench: ${error.message}` : error);
   process.exit(1);
 });
