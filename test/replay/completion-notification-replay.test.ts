@@ -8,7 +8,7 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { recorded, recordedJson, bundleForReplay } from '../support/histories';
+import { recorded, recordedJson, bundleForReplay, replayAll } from '../support/histories';
 
 let options: ReplayWorkerOptions;
 
@@ -31,15 +31,10 @@ it('has a delivery and a notified approval to replay, the approval with its patc
 });
 
 it('replays them with the current workflow code', async () => {
-  const failures: string[] = [];
-  let replayed = 0;
-  for await (const result of Worker.runReplayHistories(options, [
+  const { failures, replayed } = await replayAll(options, [
     ...recorded('completion-notification'),
     ...notifiedApproval(),
-  ])) {
-    replayed += 1;
-    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
-  }
+  ]);
   expect(failures).toEqual([]);
   expect(replayed).toBe(2);
 });

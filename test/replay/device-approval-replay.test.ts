@@ -7,7 +7,12 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { recorded as recordedIn, recordedJson as recordedJsonIn, bundleForReplay } from '../support/histories';
+import {
+  recorded as recordedIn,
+  recordedJson as recordedJsonIn,
+  bundleForReplay,
+  replayAll,
+} from '../support/histories';
 
 const recordedJson = () => recordedJsonIn('device-approval');
 const recorded = () => recordedIn('device-approval');
@@ -44,12 +49,7 @@ it('has recorded histories of every branch to replay', () => {
 });
 
 it('replays every recorded history with the current workflow code', async () => {
-  const failures: string[] = [];
-  let replayed = 0;
-  for await (const result of Worker.runReplayHistories(options, recorded())) {
-    replayed += 1;
-    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
-  }
+  const { failures, replayed } = await replayAll(options, recorded());
   expect(failures).toEqual([]);
   expect(replayed).toBe(recorded().length);
 });

@@ -8,11 +8,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import type { ReplayWorkerOptions } from '@temporalio/worker';
 import { loadPayloadEncryptionConfig } from '../../common/config';
 import { createDataConverter } from '../../common/data-converter';
 import { REPLAY_FIXTURE_PAYLOAD_KEYS } from '../support/replay-key';
-import { bundleForReplay } from '../support/histories';
+import { bundleForReplay, replayAll } from '../support/histories';
 
 const HISTORIES_DIR = join(__dirname, '..', 'histories', 'identity-flow');
 const PATCH_ID = 'identity-flow-poller-cancel-wait';
@@ -83,12 +83,7 @@ it('has a callback-woken history from before and one from after the prompt-compl
 });
 
 it('replays every recorded identity-flow history with the current workflow code', async () => {
-  const failures: string[] = [];
-  let replayed = 0;
-  for await (const result of Worker.runReplayHistories(options, recorded())) {
-    replayed += 1;
-    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
-  }
+  const { failures, replayed } = await replayAll(options, recorded());
   expect(failures).toEqual([]);
   expect(replayed).toBe(recorded().length);
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { bundleForReplay } from '../support/histories';
+import { bundleForReplay, replayAll } from '../support/histories';
 
 const HISTORIES_DIR = join(__dirname, '..', 'histories', 'phone-check');
 
@@ -47,16 +47,11 @@ it("has the released code's histories, including a timeout retried inside the ac
 });
 
 it('replays every recorded history with the current workflow code', async () => {
-  const failures: string[] = [];
-  let replayed = 0;
   const histories = recordedJson().map(({ workflowId, history }) => ({
     workflowId,
     history: historyFromJSON(history),
   }));
-  for await (const result of Worker.runReplayHistories(options, histories)) {
-    replayed += 1;
-    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
-  }
+  const { failures, replayed } = await replayAll(options, histories);
   expect(failures).toEqual([]);
   expect(replayed).toBe(histories.length);
 });

@@ -8,7 +8,7 @@
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
-import { bundleForReplay, recorded, recordedJson } from '../support/histories';
+import { bundleForReplay, recorded, recordedJson, replayAll } from '../support/histories';
 
 const FOLDER = 'phone-gateway-slots';
 
@@ -34,12 +34,7 @@ it('has a history from before the grid (no patch marker) and one with it', () =>
 });
 
 it('replays every recorded history with the current workflow code', async () => {
-  const failures: string[] = [];
-  let replayed = 0;
-  for await (const result of Worker.runReplayHistories(options, recorded(FOLDER))) {
-    replayed += 1;
-    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
-  }
+  const { failures, replayed } = await replayAll(options, recorded(FOLDER));
   expect(failures).toEqual([]);
   expect(replayed).toBe(2);
 });

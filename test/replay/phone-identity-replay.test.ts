@@ -8,7 +8,7 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { recorded, recordedJson, bundleForReplay } from '../support/histories';
+import { recorded, recordedJson, bundleForReplay, replayAll } from '../support/histories';
 
 let options: ReplayWorkerOptions;
 
@@ -56,12 +56,7 @@ describe.each(Object.keys(EXPECTED))('%s', (folder) => {
   });
 
   it('replays every recorded history with the current workflow code', async () => {
-    const failures: string[] = [];
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories(options, mine(folder))) {
-      replayed += 1;
-      if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
-    }
+    const { failures, replayed } = await replayAll(options, mine(folder));
     expect(failures).toEqual([]);
     expect(replayed).toBe(mine(folder).length);
   });

@@ -13,7 +13,7 @@ import { createDataConverter } from '../../common/data-converter';
 import { startTracing, type Tracing } from '../../common/tracing';
 import { tracingInterceptorsModulePath } from '../../worker/bundle';
 import { tracingWorkerOptions } from '../../worker/tracing';
-import { HISTORIES_ROOT, recorded, recordedJson, bundleForReplay } from '../support/histories';
+import { HISTORIES_ROOT, recorded, recordedJson, bundleForReplay, replayAll } from '../support/histories';
 import { REPLAY_FIXTURE_PAYLOAD_KEYS } from '../support/replay-key';
 
 let options: ReplayWorkerOptions;
@@ -39,12 +39,7 @@ const folders = readdirSync(HISTORIES_ROOT, { withFileTypes: true })
 it.each(folders)('replays every recorded %s history with the tracing interceptors', async (folder) => {
   const histories = recorded(folder);
   expect(histories.length).toBeGreaterThan(0);
-  const failures: string[] = [];
-  let replayed = 0;
-  for await (const result of Worker.runReplayHistories(options, histories)) {
-    replayed += 1;
-    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
-  }
+  const { failures, replayed } = await replayAll(options, histories);
   expect(failures).toEqual([]);
   expect(replayed).toBe(histories.length);
 });

@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type * as proto from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type BundleOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type BundleOptions,
+  type ReplayWorkerOptions,
+} from '@temporalio/worker';
 import { harnessInfo } from '../harness/harness-info';
 
 export const HISTORIES_ROOT = join(__dirname, '..', 'histories');
@@ -86,4 +93,21 @@ export async function bundleForReplay(extra: Pick<BundleOptions, 'workflowInterc
     ...extra,
   });
   return code;
+}
+
+/**
+ * Replays every history with `options`, as the replay tests do: each failure as
+ * `<workflowId>: <error>`, and how many histories were replayed (to check none was skipped).
+ */
+export async function replayAll(
+  options: ReplayWorkerOptions,
+  histories: Iterable<{ workflowId: string; history: History }>,
+): Promise<{ failures: string[]; replayed: number }> {
+  const failures: string[] = [];
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories(options, histories)) {
+    replayed += 1;
+    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
+  }
+  return { failures, replayed };
 }
